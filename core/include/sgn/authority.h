@@ -1,0 +1,100 @@
+/* The local Signer: AWS Signer's semantics with real keys, a real CA and state in SQLite.
+ *
+ * A store is a directory holding signer.db (SQLite, WAL) and keys/ (0600 PKCS#8 PEM files). The
+ * region and account of every ARN it mints are fixed when the store is created.
+ *
+ * Operations take and return cJSON objects shaped exactly like the AWS Signer REST API's
+ * members (research/aws-signer-api.md §1.4): path and query parameters are merged into the input
+ * object under their member names; timestamps are epoch seconds (JSON numbers); blobs are
+ * standard base64. The same functions therefore serve the signer-local CLI, the plugin's
+ * in-process backend and an HTTP front end. Failures are service errors
+ * (sgn_error_set_service: ValidationException 400, ResourceNotFoundException 404,
+ * AccessDeniedException 403, ConflictException 409, ...) or local failures (SGN_EDB, SGN_EIO).
+ * Every state change is committed (WAL, synchronous=FULL) before the function returns SGN_OK.
+ * Handles are not thread-safe; processes may share a store concurrently. */
+#ifndef SGN_AUTHORITY_H
+#define SGN_AUTHORITY_H
+
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "sgn/backend.h"
+#include "sgn/error.h"
+
+#define SGN_LOCAL_REGION_DEFAULT "local"
+#define SGN_LOCAL_ACCOUNT_DEFAULT "000000000000"
+#define SGN_LOCAL_STORE_ENV "SIGNER_LOCAL_STORE"
+
+typedef struct sgn_authority sgn_authority;
+
+typedef int64_t (*sgn_clock_fn)(void *ctx);
+
+typedef struct sgn_authority_opts {
+    int create;               /* create the store (and its PKI) if it does not exist */
+    const char *region;       /* on creation; NULL = "local" */
+    const char *account;      /* on creation; NULL = "000000000000" (12 digits required) */
+    sgn_clock_fn clock;       /* NULL = time(NULL); tests pin it */
+    void *clock_ctx;
+} sgn_authority_opts;
+
+/* Open (and with opts->create, create) the store in dir. Without create, a missing store is
+ * SGN_ENOTFOUND with a message that says how to create one. opts may be NULL. */
+int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority_opts *opts,
+                       sgn_error *err);
+void sgn_authority_close(sgn_authority *a);
+
+const char *sgn_authority_region(const sgn_authority *a);
+const char *sgn_authority_account(const sgn_authority *a);
+const char *sgn_authority_dir(const sgn_authority *a);
+int64_t sgn_authority_now(const sgn_authority *a);
+
+/* Default store directory: $SIGNER_LOCAL_STORE, else $XDG_DATA_HOME/signer-local, else
+ * $HOME/.local/share/signer-local. The caller passes the environment values (library code does
+ * not read the environment). Returns a malloc'd path. */
+int sgn_authority_default_dir(char **out, const char *env_store, const char *xdg_data_home,
+                              const char *home, sgn_error *err);
+
+/* AWS Signer operations. `in` may be NULL for operations without members. *out is a new object
+ * the caller frees with cJSON_Delete (an empty object for operations with no output members). */
+int sgn_authority_put_signing_profile(sgn_authority *a, const cJSON *in, cJSON **out,
+                                      sgn_error *err);
+int sgn_authority_get_signing_profile(sgn_authority *a, const cJSON *in, cJSON **out,
+                                      sgn_error *err);
+int sgn_authority_list_signing_profiles(sgn_authority *a, const cJSON *in, cJSON **out,
+                                        sgn_error *err);
+int sgn_authority_cancel_signing_profile(sgn_authority *a, const cJSON *in, cJSON **out,
+                                         sgn_error *err);
+int sgn_authority_revoke_signing_profile(sgn_authority *a, const cJSON *in, cJSON **out,
+                                         sgn_error *err);
+int sgn_authority_revoke_signature(sgn_authority *a, const cJSON *in, cJSON **out,
+                                   sgn_error *err);
+int sgn_authority_describe_signing_job(sgn_authority *a, const cJSON *in, cJSON **out,
+                                       sgn_error *err);
+int sgn_authority_list_signing_jobs(sgn_authority *a, const cJSON *in, cJSON **out,
+                                    sgn_error *err);
+int sgn_authority_list_signing_platforms(sgn_authority *a, const cJSON *in, cJSON **out,
+                                         sgn_error *err);
+int sgn_authority_get_signing_platform(sgn_authority *a, const cJSON *in, cJSON **out,
+                                       sgn_error *err);
+/* Input: profileName, profileOwner?, payload (base64), payloadFormat, and our extension
+ * signatureEnvelopeType ("application/jose+json" default, or "application/cose").
+ * Output: jobId, jobOwner, metadata, signature (base64 envelope). */
+int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err);
+/* Input: signatureTimestamp (number), platformId, profileVersionArn, jobArn, certificateHashes
+ * (array of strings). Output: revokedEntities (array, possibly empty). */
+int sgn_authority_get_revocation_status(sgn_authority *a, const cJSON *in, cJSON **out,
+                                        sgn_error *err);
+/* Extension: revoke a certificate the store issued. Input: certificateHash (hex SHA-384 of its
+ * TBSCertificate), reason. Output: certificateHashPair (the child||parent entry that
+ * GetRevocationStatus will report), revokedAt. */
+int sgn_authority_revoke_certificate(sgn_authority *a, const cJSON *in, cJSON **out,
+                                     sgn_error *err);
+/* Extension: the store's root certificate as PEM (malloc'd). */
+int sgn_authority_root_pem(sgn_authority *a, char **pem, sgn_error *err);
+/* Extension: the current signing chain, leaf first (array of base64 DER), rotating the leaf if
+ * due. Output: certificates, leafNotAfter. */
+int sgn_authority_describe_chain(sgn_authority *a, cJSON **out, sgn_error *err);
+
+/* The in-process local Signer as a backend. The store is opened on first use. */
+int sgn_local_backend_new(sgn_backend **out, const char *store_dir, sgn_error *err);
+
+#endif

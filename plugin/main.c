@@ -1,0 +1,5 @@
+/* placeholder: replaced by the plugin implementation */
+int main(void)
+{
+    return 1;
+}

@@ -1,0 +1,5 @@
+/* placeholder: replaced by signer-local */
+int main(void)
+{
+    return 2;
+}

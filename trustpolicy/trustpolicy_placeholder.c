@@ -1,0 +1,2 @@
+/* trust policy helpers */
+typedef int sgn_trustpolicy_placeholder_;

@@ -1,0 +1,2 @@
+/* trust store helpers */
+typedef int sgn_truststore_placeholder_;
