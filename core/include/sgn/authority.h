@@ -90,8 +90,8 @@ int sgn_authority_revoke_certificate(sgn_authority *a, const cJSON *in, cJSON **
                                      sgn_error *err);
 /* Extension: the store's root certificate as PEM (malloc'd). */
 int sgn_authority_root_pem(sgn_authority *a, char **pem, sgn_error *err);
-/* Extension: the current signing chain, leaf first (array of base64 DER), rotating the leaf if
- * due. Output: certificates, leafNotAfter. */
+/* Extension: the current signing chain, leaf first, rotating the leaf if due.
+ * Output: certificates: [{certificate (base64 DER), tbsSha384 (hex)}]. */
 int sgn_authority_describe_chain(sgn_authority *a, cJSON **out, sgn_error *err);
 
 /* The in-process local Signer as a backend. The store is opened on first use. */

@@ -1,0 +1,110 @@
+/* Internals of the local Signer shared by core/authority and its unit tests. */
+#ifndef SGN_AUTHORITY_INTERNAL_H
+#define SGN_AUTHORITY_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include "sgn/authority.h"
+
+#define SGN_STORE_SCHEMA_VERSION 1
+#define SGN_STORE_DB "signer.db"
+#define SGN_STORE_KEYS "keys"
+
+/* PKI lifetimes. The leaf is short-lived like AWS Signer's (about three days) and rotated daily;
+ * the issuing CA lives two years and is replaced before a fresh leaf would outlive it. */
+#define SGN_LEAF_LIFETIME (3 * 86400)
+#define SGN_LEAF_ROTATE_AFTER (86400)
+#define SGN_LEAF_BACKDATE (300)
+#define SGN_CA_LIFETIME (2 * 365 * 86400)
+#define SGN_ROOT_LIFETIME ((int64_t)100 * 365 * 86400)
+
+struct sgn_authority {
+    sqlite3 *db;
+    char *dir;
+    char *region;
+    char *account;
+    sgn_clock_fn clock;
+    void *clock_ctx;
+};
+
+typedef struct sgn_platform {
+    const char *id;
+    const char *display_name;
+    const char *partner;
+    const char *target;
+    const char *category;
+    const char *const *enc_allowed;
+    const char *enc_default;
+    const char *const *hash_allowed;
+    const char *hash_default;
+    const char *const *formats;
+    const char *format_default;
+    int max_size_mb;
+    int revocation_supported;
+    int needs_signing_material;  /* IoT platforms sign with an ACM certificate */
+    int can_sign_payload;        /* SignPayload is only for Notation */
+} sgn_platform;
+
+const sgn_platform *sgn_authority__platform(const char *id);
+cJSON *sgn_authority__platform_json(const sgn_platform *p);
+
+/* Service error with a fresh request id; returns the sgn code. */
+int sgn_authority__fail(sgn_error *err, int http_status, const char *svc_code, const char *fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
+int sgn_authority__db_fail(sgn_authority *a, sgn_error *err, const char *what);
+
+/* Transactions: BEGIN IMMEDIATE (writers serialise on the store's lock; busy_timeout waits). */
+int sgn_authority__begin(sgn_authority *a, sgn_error *err);
+int sgn_authority__commit(sgn_authority *a, sgn_error *err);
+void sgn_authority__rollback(sgn_authority *a);
+int sgn_authority__exec(sgn_authority *a, const char *sql, sgn_error *err);
+int sgn_authority__prepare(sgn_authority *a, sqlite3_stmt **st, const char *sql, sgn_error *err);
+
+/* Members of an input object, with AWS-style validation messages. A wrong type is a
+ * ValidationException; a missing required member too. */
+int sgn_authority__get_string(const char **out, const cJSON *in, const char *name, int required,
+                              sgn_error *err);
+int sgn_authority__get_number(int64_t *out, int *present, const cJSON *in, const char *name,
+                              int required, sgn_error *err);
+int sgn_authority__check_profile_name(const char *name, sgn_error *err);
+int sgn_authority__check_account(const char *owner, const char *member, sgn_error *err);
+
+/* ARNs the store mints. Returns malloc'd strings. */
+char *sgn_authority__profile_arn(const sgn_authority *a, const char *name);
+char *sgn_authority__profile_version_arn(const sgn_authority *a, const char *name,
+                                         const char *version);
+char *sgn_authority__job_arn(const sgn_authority *a, const char *job_id);
+char *sgn_authority__caller_arn(const sgn_authority *a);
+
+/* Add a validity period to a time (calendar months for MONTHS/YEARS). */
+int64_t sgn_authority__add_validity(int64_t t, int64_t value, const char *type);
+
+/* PKI (pki.c). Called inside a write transaction. */
+int sgn_authority__pki_create(sgn_authority *a, sgn_error *err);
+/* The current signing key and chain (leaf, CA, root), rotating the leaf or CA when due.
+ * *chain is an array of 3 new X509 references; free with sgn_authority__chain_free. */
+int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain, size_t *n,
+                                 int64_t *leaf_id, sgn_error *err);
+void sgn_authority__chain_free(X509 **chain, size_t n);
+
+cJSON *sgn_authority__epoch(int64_t t);
+
+/* maxResults (1..25, -1 when absent) and nextToken (a decimal offset). */
+int sgn_authority__paging(int64_t *limit, int64_t *offset, const cJSON *in, sgn_error *err);
+
+/* profiles.c, for SignPayload: the current version of an Active profile, or a service error. */
+int sgn_authority__signable_profile(sgn_authority *a, const char *name, char version[11],
+                                    char platform_id[64], int64_t *vvalue, char vtype[8],
+                                    sgn_error *err);
+/* profiles.c, for GetRevocationStatus: revoked for a signature made at ts (ts >= effective)? */
+int sgn_authority__profile_version_revoked(sgn_authority *a, const char *name,
+                                           const char *version, int64_t ts, int *revoked,
+                                           sgn_error *err);
+
+/* jobs.c, for GetRevocationStatus. */
+int sgn_authority__job_revoked(sgn_authority *a, const char *job_id, int *revoked,
+                               sgn_error *err);
+
+#endif

@@ -1,0 +1,485 @@
+/* Signing jobs: SignPayload, RevokeSignature, DescribeSigningJob, ListSigningJobs. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgn/buf.h"
+#include "sgn/crypto.h"
+#include "sgn/envelope.h"
+#include "sgn/arn.h"
+#include "sgn/util.h"
+
+#define MAX_PAYLOAD 4096
+
+static int decode_payload(unsigned char **out, size_t *len, const char *b64, sgn_error *err)
+{
+    sgn_error local = SGN_ERROR_INIT;
+
+    if (sgn_b64_decode(out, len, b64, strlen(b64), &local) < 0)
+        return sgn_authority__fail(err, 400, "ValidationException",
+                                   "payload is not valid base64: %s", local.msg);
+    if (*len < 1 || *len > MAX_PAYLOAD) {
+        free(*out);
+        *out = NULL;
+        return sgn_authority__fail(err, 400, "ValidationException",
+                                   "1 validation error detected: Value at 'payload' failed to "
+                                   "satisfy constraint: Member must have length between 1 and "
+                                   "4096 (got %zu bytes)",
+                                   *len);
+    }
+    return SGN_OK;
+}
+
+static int record_job(sgn_authority *a, const char *job_id, const char *name, const char *version,
+                      const char *platform_id, int64_t now, int64_t expiry,
+                      const char *envelope_type, const char *payload_hash, int64_t leaf_id,
+                      sgn_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    char *by = sgn_authority__caller_arn(a);
+    int rc;
+
+    if ((rc = sgn_authority__prepare(
+             a, &st,
+             "INSERT INTO jobs(job_id, profile_name, profile_version, platform_id, job_owner, "
+             "job_invoker, requested_by, status, created_at, completed_at, signature_expires_at, "
+             "envelope_type, payload_sha256, leaf_cert_id) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, 'Succeeded', ?, ?, ?, ?, ?, ?)",
+             err)) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, platform_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, a->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, a->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, by ? by : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, now);
+    sqlite3_bind_int64(st, 9, now);
+    sqlite3_bind_int64(st, 10, expiry);
+    sqlite3_bind_text(st, 11, envelope_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, payload_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 13, leaf_id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = sgn_authority__db_fail(a, err, "cannot record the signing job");
+out:
+    sqlite3_finalize(st);
+    free(by);
+    return rc;
+}
+
+int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err)
+{
+    const char *name, *owner, *b64, *format, *envelope_type;
+    const sgn_platform *pl;
+    unsigned char *payload = NULL;
+    size_t payload_len = 0, chain_len = 0;
+    char version[11], platform_id[64], vtype[8], job_id[37];
+    char *profile_varn = NULL, *job_arn = NULL, *sig_b64 = NULL, *payload_hash = NULL;
+    char agent[64];
+    int64_t vvalue, now, expiry, leaf_id = 0;
+    EVP_PKEY *key = NULL;
+    X509 **chain = NULL;
+    sgn_buf env = SGN_BUF_INIT;
+    sgn_kv attrs[3];
+    sgn_sig_attrs sa;
+    cJSON *o = NULL, *meta;
+    int rc;
+
+    *out = NULL;
+    if ((rc = sgn_authority__get_string(&name, in, "profileName", 1, err)) < 0 ||
+        (rc = sgn_authority__check_profile_name(name, err)) < 0 ||
+        (rc = sgn_authority__get_string(&owner, in, "profileOwner", 0, err)) < 0 ||
+        (rc = sgn_authority__get_string(&b64, in, "payload", 1, err)) < 0 ||
+        (rc = sgn_authority__get_string(&format, in, "payloadFormat", 1, err)) < 0 ||
+        (rc = sgn_authority__get_string(&envelope_type, in, "signatureEnvelopeType", 0, err)) <
+            0)
+        return rc;
+    if (owner && *owner) {
+        if ((rc = sgn_authority__check_account(owner, "profileOwner", err)) < 0)
+            return rc;
+        if (strcmp(owner, a->account) != 0)
+            return sgn_authority__fail(
+                err, 403, "AccessDeniedException",
+                "User: arn:%s:iam::%s:root is not authorized to perform: signer:SignPayload on "
+                "resource: arn:%s:signer:%s:%s:/signing-profiles/%s",
+                sgn_partition_for_region(a->region), a->account,
+                sgn_partition_for_region(a->region), a->region, owner, name);
+    }
+    if (strcmp(format, SGN_PAYLOAD_FORMAT_NOTARY) != 0)
+        return sgn_authority__fail(err, 400, "ValidationException",
+                                   "Unsupported payloadFormat %s: the only supported format is "
+                                   "%s",
+                                   format, SGN_PAYLOAD_FORMAT_NOTARY);
+    if (envelope_type == NULL)
+        envelope_type = SGN_ENVELOPE_JWS;
+    if (strcmp(envelope_type, SGN_ENVELOPE_JWS) != 0 &&
+        strcmp(envelope_type, SGN_ENVELOPE_COSE) != 0)
+        return sgn_authority__fail(err, 400, "ValidationException",
+                                   "Unsupported signatureEnvelopeType %s: use %s or %s",
+                                   envelope_type, SGN_ENVELOPE_JWS, SGN_ENVELOPE_COSE);
+    if ((rc = decode_payload(&payload, &payload_len, b64, err)) < 0)
+        return rc;
+    if ((rc = sgn_crypto_digest_hex(&payload_hash, "SHA256", payload, payload_len, err)) < 0 ||
+        (rc = sgn_random_uuid(job_id, err)) < 0)
+        goto out;
+    /* One write transaction: the leaf rotation, the signature and the job record land together,
+     * and the job is durable before we answer. */
+    if ((rc = sgn_authority__begin(a, err)) < 0)
+        goto out;
+    if ((rc = sgn_authority__signable_profile(a, name, version, platform_id, &vvalue, vtype,
+                                              err)) < 0)
+        goto out;
+    pl = sgn_authority__platform(platform_id);
+    if (pl == NULL || !pl->can_sign_payload) {
+        rc = sgn_authority__fail(err, 400, "ValidationException",
+                                 "SignPayload is not supported for platform %s; it signs only "
+                                 "with %s",
+                                 platform_id, SGN_PLATFORM_NOTATION);
+        goto out;
+    }
+    if ((rc = sgn_authority__signing_chain(a, &key, &chain, &chain_len, &leaf_id, err)) < 0)
+        goto out;
+    now = sgn_authority_now(a);
+    expiry = sgn_authority__add_validity(now, vvalue, vtype);
+    profile_varn = sgn_authority__profile_version_arn(a, name, version);
+    job_arn = sgn_authority__job_arn(a, job_id);
+    if (profile_varn == NULL || job_arn == NULL) {
+        rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
+        goto out;
+    }
+    attrs[0].key = (char *)SGN_ATTR_VERIFICATION_PLUGIN;
+    attrs[0].value = (char *)SGN_PLUGIN_NAME;
+    attrs[1].key = (char *)SGN_ATTR_PROFILE_VERSION;
+    attrs[1].value = profile_varn;
+    attrs[2].key = (char *)SGN_ATTR_SIGNING_JOB;
+    attrs[2].value = job_arn;
+    snprintf(agent, sizeof(agent), "signer-local/%s", SGN_VERSION);
+    sa.signing_scheme = SGN_SCHEME_SIGNING_AUTHORITY;
+    sa.signing_time = now;
+    sa.expiry = expiry;
+    sa.extended = attrs;
+    sa.n_extended = 3;
+    sa.signing_agent = agent;
+    if ((rc = sgn_envelope_sign(&env, envelope_type, payload, payload_len, &sa, key, chain,
+                                chain_len, err)) < 0)
+        goto out;
+    if ((rc = record_job(a, job_id, name, version, platform_id, now, expiry, envelope_type,
+                         payload_hash, leaf_id, err)) < 0 ||
+        (rc = sgn_authority__commit(a, err)) < 0)
+        goto out;
+    if ((rc = sgn_b64_encode(&sig_b64, env.data, env.len, err)) < 0)
+        goto out;
+    o = cJSON_CreateObject();
+    if (o == NULL) {
+        rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
+        goto out;
+    }
+    cJSON_AddStringToObject(o, "jobId", job_id);
+    cJSON_AddStringToObject(o, "jobOwner", a->account);
+    meta = cJSON_AddObjectToObject(o, "metadata");
+    cJSON_AddStringToObject(meta, SGN_ATTR_SIGNING_JOB, job_arn);
+    cJSON_AddStringToObject(meta, SGN_ATTR_PROFILE_VERSION, profile_varn);
+    cJSON_AddStringToObject(o, "signature", sig_b64);
+    *out = o;
+    rc = SGN_OK;
+out:
+    sgn_authority__rollback(a);
+    free(payload);
+    free(payload_hash);
+    free(profile_varn);
+    free(job_arn);
+    free(sig_b64);
+    sgn_buf_free(&env);
+    EVP_PKEY_free(key);
+    sgn_authority__chain_free(chain, chain_len);
+    return rc;
+}
+
+typedef struct job_row {
+    char job_id[64], profile_name[65], profile_version[11], platform_id[64];
+    char owner[13], invoker[13], status[16];
+    char *requested_by, *revoked_by, *revoke_reason;
+    int64_t created_at, completed_at, expires_at, revoked_at;
+    int revoked;
+} job_row;
+
+#define JOB_COLUMNS                                                                             \
+    "job_id, profile_name, profile_version, platform_id, job_owner, job_invoker, status, "     \
+    "requested_by, created_at, completed_at, signature_expires_at, revoked_at, revoked_by, "   \
+    "revoke_reason "
+
+static char *dup_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static void read_job(job_row *j, sqlite3_stmt *st)
+{
+    memset(j, 0, sizeof(*j));
+    snprintf(j->job_id, sizeof(j->job_id), "%s", sqlite3_column_text(st, 0));
+    snprintf(j->profile_name, sizeof(j->profile_name), "%s", sqlite3_column_text(st, 1));
+    snprintf(j->profile_version, sizeof(j->profile_version), "%s", sqlite3_column_text(st, 2));
+    snprintf(j->platform_id, sizeof(j->platform_id), "%s", sqlite3_column_text(st, 3));
+    snprintf(j->owner, sizeof(j->owner), "%s", sqlite3_column_text(st, 4));
+    snprintf(j->invoker, sizeof(j->invoker), "%s", sqlite3_column_text(st, 5));
+    snprintf(j->status, sizeof(j->status), "%s", sqlite3_column_text(st, 6));
+    j->requested_by = dup_text(st, 7);
+    j->created_at = sqlite3_column_int64(st, 8);
+    j->completed_at = sqlite3_column_int64(st, 9);
+    j->expires_at = sqlite3_column_int64(st, 10);
+    j->revoked = sqlite3_column_type(st, 11) != SQLITE_NULL;
+    j->revoked_at = sqlite3_column_int64(st, 11);
+    j->revoked_by = dup_text(st, 12);
+    j->revoke_reason = dup_text(st, 13);
+}
+
+static void job_row_free(job_row *j)
+{
+    free(j->requested_by);
+    free(j->revoked_by);
+    free(j->revoke_reason);
+    memset(j, 0, sizeof(*j));
+}
+
+static int load_job(job_row *j, int *found, sgn_authority *a, const char *job_id, sgn_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *found = 0;
+    memset(j, 0, sizeof(*j));
+    if ((rc = sgn_authority__prepare(a, &st, "SELECT " JOB_COLUMNS "FROM jobs WHERE job_id = ?",
+                                     err)) < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        read_job(j, st);
+        *found = 1;
+        rc = SGN_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = SGN_OK;
+    } else {
+        rc = sgn_authority__db_fail(a, err, "cannot read signing jobs");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sgn_authority__job_revoked(sgn_authority *a, const char *job_id, int *revoked,
+                               sgn_error *err)
+{
+    job_row j;
+    int rc, found;
+
+    *revoked = 0;
+    if ((rc = load_job(&j, &found, a, job_id, err)) < 0)
+        return rc;
+    *revoked = found && j.revoked;
+    job_row_free(&j);
+    return SGN_OK;
+}
+
+static cJSON *job_json(const job_row *j, int full)
+{
+    const sgn_platform *pl = sgn_authority__platform(j->platform_id);
+    cJSON *o = cJSON_CreateObject();
+
+    if (o == NULL)
+        return NULL;
+    cJSON_AddStringToObject(o, "jobId", j->job_id);
+    cJSON_AddStringToObject(o, "platformId", j->platform_id);
+    if (pl)
+        cJSON_AddStringToObject(o, "platformDisplayName", pl->display_name);
+    cJSON_AddStringToObject(o, "profileName", j->profile_name);
+    cJSON_AddStringToObject(o, "profileVersion", j->profile_version);
+    cJSON_AddItemToObject(o, "createdAt", sgn_authority__epoch(j->created_at));
+    if (full) {
+        cJSON_AddItemToObject(o, "completedAt", sgn_authority__epoch(j->completed_at));
+        cJSON_AddStringToObject(o, "requestedBy", j->requested_by ? j->requested_by : "");
+    }
+    cJSON_AddItemToObject(o, "signatureExpiresAt", sgn_authority__epoch(j->expires_at));
+    cJSON_AddStringToObject(o, "status", j->status);
+    if (full) {
+        if (j->revoked) {
+            cJSON *r = cJSON_AddObjectToObject(o, "revocationRecord");
+            cJSON_AddStringToObject(r, "reason", j->revoke_reason ? j->revoke_reason : "");
+            cJSON_AddItemToObject(r, "revokedAt", sgn_authority__epoch(j->revoked_at));
+            cJSON_AddStringToObject(r, "revokedBy", j->revoked_by ? j->revoked_by : "");
+        }
+    } else {
+        cJSON_AddBoolToObject(o, "isRevoked", j->revoked);
+    }
+    cJSON_AddStringToObject(o, "jobOwner", j->owner);
+    cJSON_AddStringToObject(o, "jobInvoker", j->invoker);
+    return o;
+}
+
+static int job_not_found(sgn_error *err, const char *job_id)
+{
+    return sgn_authority__fail(err, 404, "ResourceNotFoundException",
+                               "The signing job %s does not exist", job_id);
+}
+
+int sgn_authority_describe_signing_job(sgn_authority *a, const cJSON *in, cJSON **out,
+                                       sgn_error *err)
+{
+    const char *job_id;
+    job_row j;
+    int rc, found;
+
+    *out = NULL;
+    if ((rc = sgn_authority__get_string(&job_id, in, "jobId", 1, err)) < 0)
+        return rc;
+    if ((rc = load_job(&j, &found, a, job_id, err)) < 0)
+        return rc;
+    if (!found)
+        return job_not_found(err, job_id);
+    *out = job_json(&j, 1);
+    job_row_free(&j);
+    return *out ? SGN_OK : sgn_error_set(err, SGN_ENOMEM, "out of memory");
+}
+
+int sgn_authority_revoke_signature(sgn_authority *a, const cJSON *in, cJSON **out,
+                                   sgn_error *err)
+{
+    const char *job_id, *reason, *owner;
+    job_row j;
+    sqlite3_stmt *st = NULL;
+    char *by = NULL;
+    int rc, found = 0;
+
+    *out = NULL;
+    memset(&j, 0, sizeof(j));
+    if ((rc = sgn_authority__get_string(&job_id, in, "jobId", 1, err)) < 0 ||
+        (rc = sgn_authority__get_string(&reason, in, "reason", 1, err)) < 0 ||
+        (rc = sgn_authority__get_string(&owner, in, "jobOwner", 0, err)) < 0)
+        return rc;
+    if (strlen(reason) < 1 || strlen(reason) > 500)
+        return sgn_authority__fail(err, 400, "ValidationException",
+                                   "The revocation reason must be 1 to 500 characters");
+    if (owner && *owner) {
+        if ((rc = sgn_authority__check_account(owner, "jobOwner", err)) < 0)
+            return rc;
+        if (strcmp(owner, a->account) != 0)
+            return job_not_found(err, job_id);
+    }
+    if ((rc = sgn_authority__begin(a, err)) < 0)
+        return rc;
+    if ((rc = load_job(&j, &found, a, job_id, err)) < 0)
+        goto out;
+    if (!found) {
+        rc = job_not_found(err, job_id);
+        goto out;
+    }
+    if (!j.revoked) {
+        by = sgn_authority__caller_arn(a);
+        if ((rc = sgn_authority__prepare(a, &st,
+                                         "UPDATE jobs SET revoked_at = ?2, revoked_by = ?3, "
+                                         "revoke_reason = ?4 WHERE job_id = ?1",
+                                         err)) < 0)
+            goto out;
+        sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, sgn_authority_now(a));
+        sqlite3_bind_text(st, 3, by ? by : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            rc = sgn_authority__db_fail(a, err, "cannot revoke the signature");
+            goto out;
+        }
+    }
+    if ((rc = sgn_authority__commit(a, err)) < 0)
+        goto out;
+    *out = cJSON_CreateObject();
+    rc = *out ? SGN_OK : sgn_error_set(err, SGN_ENOMEM, "out of memory");
+out:
+    sgn_authority__rollback(a);
+    sqlite3_finalize(st);
+    job_row_free(&j);
+    free(by);
+    return rc;
+}
+
+int sgn_authority_list_signing_jobs(sgn_authority *a, const cJSON *in, cJSON **out,
+                                    sgn_error *err)
+{
+    const char *status, *platform_id, *requested_by, *invoker;
+    const cJSON *is_revoked = in ? cJSON_GetObjectItemCaseSensitive(in, "isRevoked") : NULL;
+    int64_t before, after, limit, offset, index = 0;
+    int has_before, has_after, rc, step;
+    sqlite3_stmt *st = NULL;
+    cJSON *o, *arr;
+
+    *out = NULL;
+    if ((rc = sgn_authority__get_string(&status, in, "status", 0, err)) < 0 ||
+        (rc = sgn_authority__get_string(&platform_id, in, "platformId", 0, err)) < 0 ||
+        (rc = sgn_authority__get_string(&requested_by, in, "requestedBy", 0, err)) < 0 ||
+        (rc = sgn_authority__get_string(&invoker, in, "jobInvoker", 0, err)) < 0 ||
+        (rc = sgn_authority__get_number(&before, &has_before, in, "signatureExpiresBefore", 0,
+                                        err)) < 0 ||
+        (rc = sgn_authority__get_number(&after, &has_after, in, "signatureExpiresAfter", 0,
+                                        err)) < 0 ||
+        (rc = sgn_authority__paging(&limit, &offset, in, err)) < 0)
+        return rc;
+    if (status && strcmp(status, "InProgress") != 0 && strcmp(status, "Failed") != 0 &&
+        strcmp(status, "Succeeded") != 0)
+        return sgn_authority__fail(err, 400, "ValidationException",
+                                   "1 validation error detected: Value '%s' at 'status' failed "
+                                   "to satisfy constraint: Member must satisfy enum value set: "
+                                   "[InProgress, Failed, Succeeded]",
+                                   status);
+    if (is_revoked && !cJSON_IsNull(is_revoked) && !cJSON_IsBool(is_revoked))
+        return sgn_authority__fail(err, 400, "ValidationException", "isRevoked must be a boolean");
+    if ((rc = sgn_authority__prepare(
+             a, &st,
+             "SELECT " JOB_COLUMNS "FROM jobs WHERE (?1 IS NULL OR status = ?1) "
+             "AND (?2 IS NULL OR platform_id = ?2) AND (?3 IS NULL OR requested_by = ?3) "
+             "AND (?4 IS NULL OR job_invoker = ?4) AND (?5 IS NULL OR signature_expires_at < ?5) "
+             "AND (?6 IS NULL OR signature_expires_at > ?6) "
+             "AND (?7 IS NULL OR (revoked_at IS NOT NULL) = ?7) "
+             "ORDER BY created_at DESC, job_id",
+             err)) < 0)
+        return rc;
+    if (status)
+        sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    if (platform_id)
+        sqlite3_bind_text(st, 2, platform_id, -1, SQLITE_STATIC);
+    if (requested_by)
+        sqlite3_bind_text(st, 3, requested_by, -1, SQLITE_STATIC);
+    if (invoker)
+        sqlite3_bind_text(st, 4, invoker, -1, SQLITE_STATIC);
+    if (has_before)
+        sqlite3_bind_int64(st, 5, before);
+    if (has_after)
+        sqlite3_bind_int64(st, 6, after);
+    if (cJSON_IsBool(is_revoked))
+        sqlite3_bind_int(st, 7, cJSON_IsTrue(is_revoked));
+    o = cJSON_CreateObject();
+    arr = cJSON_AddArrayToObject(o, "jobs");
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (index >= offset && (limit < 0 || index < offset + limit)) {
+            job_row j;
+            read_job(&j, st);
+            cJSON_AddItemToArray(arr, job_json(&j, 0));
+            job_row_free(&j);
+        } else if (limit >= 0 && index == offset + limit) {
+            char tok[24];
+            snprintf(tok, sizeof(tok), "%lld", (long long)index);
+            cJSON_AddStringToObject(o, "nextToken", tok);
+        }
+        index++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = sgn_authority__db_fail(a, err, "cannot list signing jobs");
+        cJSON_Delete(o);
+    } else {
+        *out = o;
+        rc = SGN_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

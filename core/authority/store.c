@@ -1,0 +1,500 @@
+/* The store: directory layout, SQLite schema, transactions and shared helpers. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sgn/arn.h"
+#include "sgn/buf.h"
+#include "sgn/util.h"
+
+static const char *const schema_sql =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE certs("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('root','ca','leaf')),"
+    "  parent_id INTEGER REFERENCES certs(id),"
+    "  der BLOB NOT NULL,"
+    "  key_file TEXT NOT NULL,"
+    "  tbs_hash TEXT NOT NULL UNIQUE,"
+    "  not_before INTEGER NOT NULL,"
+    "  not_after INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  revoked_pair TEXT,"
+    "  revoked_at INTEGER,"
+    "  revoke_reason TEXT);"
+    "CREATE TABLE profiles("
+    "  name TEXT PRIMARY KEY,"
+    "  current_version TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK(status IN ('Active','Canceled','Revoked')),"
+    "  status_reason TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  canceled_at INTEGER);"
+    "CREATE TABLE profile_versions("
+    "  name TEXT NOT NULL REFERENCES profiles(name),"
+    "  version TEXT NOT NULL,"
+    "  platform_id TEXT NOT NULL,"
+    "  validity_value INTEGER NOT NULL,"
+    "  validity_type TEXT NOT NULL,"
+    "  signing_material TEXT,"
+    "  overrides TEXT,"
+    "  signing_parameters TEXT,"
+    "  tags TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  revoked_effective_from INTEGER,"
+    "  revoked_at INTEGER,"
+    "  revoked_by TEXT,"
+    "  revoke_reason TEXT,"
+    "  PRIMARY KEY(name, version));"
+    "CREATE TABLE jobs("
+    "  job_id TEXT PRIMARY KEY,"
+    "  profile_name TEXT NOT NULL,"
+    "  profile_version TEXT NOT NULL,"
+    "  platform_id TEXT NOT NULL,"
+    "  job_owner TEXT NOT NULL,"
+    "  job_invoker TEXT NOT NULL,"
+    "  requested_by TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  completed_at INTEGER NOT NULL,"
+    "  signature_expires_at INTEGER,"
+    "  envelope_type TEXT NOT NULL,"
+    "  payload_sha256 TEXT NOT NULL,"
+    "  leaf_cert_id INTEGER REFERENCES certs(id),"
+    "  revoked_at INTEGER,"
+    "  revoked_by TEXT,"
+    "  revoke_reason TEXT);"
+    "CREATE INDEX jobs_created ON jobs(created_at, job_id);";
+
+int sgn_authority__fail(sgn_error *err, int http_status, const char *svc_code, const char *fmt,
+                        ...)
+{
+    char rid[37] = "";
+    char msg[sizeof(err->msg)];
+    va_list ap;
+
+    sgn_random_uuid(rid, NULL);
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return sgn_error_set_service(err, http_status, svc_code, rid, "%s", msg);
+}
+
+int sgn_authority__db_fail(sgn_authority *a, sgn_error *err, const char *what)
+{
+    int ec = sqlite3_errcode(a->db);
+
+    if (ec == SQLITE_BUSY || ec == SQLITE_LOCKED)
+        return sgn_error_set(err, SGN_EDB, "%s: the local Signer store %s is busy; try again",
+                             what, a->dir);
+    return sgn_error_set(err, SGN_EDB, "%s: %s", what, sqlite3_errmsg(a->db));
+}
+
+int sgn_authority__exec(sgn_authority *a, const char *sql, sgn_error *err)
+{
+    if (sqlite3_exec(a->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return sgn_authority__db_fail(a, err, "store query failed");
+    return SGN_OK;
+}
+
+int sgn_authority__begin(sgn_authority *a, sgn_error *err)
+{
+    return sgn_authority__exec(a, "BEGIN IMMEDIATE", err);
+}
+
+int sgn_authority__commit(sgn_authority *a, sgn_error *err)
+{
+    if (sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = sgn_authority__db_fail(a, err, "cannot commit to the store");
+        sgn_authority__rollback(a);
+        return rc;
+    }
+    return SGN_OK;
+}
+
+void sgn_authority__rollback(sgn_authority *a)
+{
+    if (!sqlite3_get_autocommit(a->db))
+        sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int sgn_authority__prepare(sgn_authority *a, sqlite3_stmt **st, const char *sql, sgn_error *err)
+{
+    *st = NULL;
+    if (sqlite3_prepare_v2(a->db, sql, -1, st, NULL) != SQLITE_OK)
+        return sgn_authority__db_fail(a, err, "store query failed");
+    return SGN_OK;
+}
+
+int sgn_authority__get_string(const char **out, const cJSON *in, const char *name, int required,
+                              sgn_error *err)
+{
+    const cJSON *item = in ? cJSON_GetObjectItemCaseSensitive(in, name) : NULL;
+
+    *out = NULL;
+    if (item == NULL || cJSON_IsNull(item)) {
+        if (required)
+            return sgn_authority__fail(err, 400, "ValidationException",
+                                       "1 validation error detected: Value null at '%s' failed "
+                                       "to satisfy constraint: Member must not be null",
+                                       name);
+        return SGN_OK;
+    }
+    if (!cJSON_IsString(item))
+        return sgn_authority__fail(err, 400, "ValidationException",
+                                   "1 validation error detected: Value at '%s' must be a string",
+                                   name);
+    *out = item->valuestring;
+    return SGN_OK;
+}
+
+int sgn_authority__get_number(int64_t *out, int *present, const cJSON *in, const char *name,
+                              int required, sgn_error *err)
+{
+    const cJSON *item = in ? cJSON_GetObjectItemCaseSensitive(in, name) : NULL;
+
+    *out = 0;
+    if (present)
+        *present = 0;
+    if (item == NULL || cJSON_IsNull(item)) {
+        if (required)
+            return sgn_authority__fail(err, 400, "ValidationException",
+                                       "1 validation error detected: Value null at '%s' failed "
+                                       "to satisfy constraint: Member must not be null",
+                                       name);
+        return SGN_OK;
+    }
+    if (!cJSON_IsNumber(item) || item->valuedouble < -9.2e18 || item->valuedouble > 9.2e18)
+        return sgn_authority__fail(err, 400, "ValidationException",
+                                   "1 validation error detected: Value at '%s' must be a number",
+                                   name);
+    *out = (int64_t)item->valuedouble;
+    if (present)
+        *present = 1;
+    return SGN_OK;
+}
+
+int sgn_authority__check_profile_name(const char *name, sgn_error *err)
+{
+    size_t i, n = strlen(name);
+
+    for (i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '_')
+            break;
+    if (n < 2 || n > 64 || i != n)
+        return sgn_authority__fail(err, 400, "ValidationException",
+                                   "1 validation error detected: Value '%s' at 'profileName' "
+                                   "failed to satisfy constraint: Member must satisfy regular "
+                                   "expression pattern: ^[a-zA-Z0-9_]{2,}, length 2..64",
+                                   name);
+    return SGN_OK;
+}
+
+int sgn_authority__check_account(const char *owner, const char *member, sgn_error *err)
+{
+    size_t i, n = strlen(owner);
+
+    for (i = 0; i < n; i++)
+        if (!isdigit((unsigned char)owner[i]))
+            break;
+    if (n != 12 || i != n)
+        return sgn_authority__fail(err, 400, "ValidationException",
+                                   "1 validation error detected: Value '%s' at '%s' failed to "
+                                   "satisfy constraint: Member must satisfy regular expression "
+                                   "pattern: ^[0-9]{12}$",
+                                   owner, member);
+    return SGN_OK;
+}
+
+static char *fmt_alloc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt_alloc(const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *s;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+char *sgn_authority__profile_arn(const sgn_authority *a, const char *name)
+{
+    return fmt_alloc("arn:%s:signer:%s:%s:/signing-profiles/%s",
+                     sgn_partition_for_region(a->region), a->region, a->account, name);
+}
+
+char *sgn_authority__profile_version_arn(const sgn_authority *a, const char *name,
+                                         const char *version)
+{
+    return fmt_alloc("arn:%s:signer:%s:%s:/signing-profiles/%s/%s",
+                     sgn_partition_for_region(a->region), a->region, a->account, name, version);
+}
+
+char *sgn_authority__job_arn(const sgn_authority *a, const char *job_id)
+{
+    return fmt_alloc("arn:%s:signer:%s:%s:/signing-jobs/%s", sgn_partition_for_region(a->region),
+                     a->region, a->account, job_id);
+}
+
+char *sgn_authority__caller_arn(const sgn_authority *a)
+{
+    return fmt_alloc("arn:%s:iam::%s:root", sgn_partition_for_region(a->region), a->account);
+}
+
+int64_t sgn_authority__add_validity(int64_t t, int64_t value, const char *type)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    int64_t months, y, m;
+
+    if (strcmp(type, "DAYS") == 0)
+        return t + value * 86400;
+    months = strcmp(type, "YEARS") == 0 ? value * 12 : value;
+    gmtime_r(&tt, &tm);
+    y = tm.tm_year + (tm.tm_mon + months) / 12;
+    m = (tm.tm_mon + months) % 12;
+    tm.tm_year = (int)y;
+    tm.tm_mon = (int)m;
+    {
+        static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        int year = (int)y + 1900;
+        int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        int max = m == 1 && leap ? 29 : dim[m];
+        if (tm.tm_mday > max)
+            tm.tm_mday = max;
+    }
+    return (int64_t)timegm(&tm);
+}
+
+cJSON *sgn_authority__epoch(int64_t t)
+{
+    return cJSON_CreateNumber((double)t);
+}
+
+int64_t sgn_authority_now(const sgn_authority *a)
+{
+    return a->clock ? a->clock(a->clock_ctx) : (int64_t)time(NULL);
+}
+
+const char *sgn_authority_region(const sgn_authority *a)
+{
+    return a->region;
+}
+
+const char *sgn_authority_account(const sgn_authority *a)
+{
+    return a->account;
+}
+
+const char *sgn_authority_dir(const sgn_authority *a)
+{
+    return a->dir;
+}
+
+int sgn_authority_default_dir(char **out, const char *env_store, const char *xdg_data_home,
+                              const char *home, sgn_error *err)
+{
+    *out = NULL;
+    if (env_store && *env_store)
+        *out = strdup(env_store);
+    else if (xdg_data_home && *xdg_data_home == '/')
+        *out = fmt_alloc("%s/signer-local", xdg_data_home);
+    else if (home && *home)
+        *out = fmt_alloc("%s/.local/share/signer-local", home);
+    else
+        return sgn_error_set(err, SGN_EINVALID,
+                             "cannot locate the local Signer store: set SIGNER_LOCAL_STORE or "
+                             "HOME, or pass --store");
+    if (*out == NULL)
+        return sgn_error_set(err, SGN_ENOMEM, "out of memory");
+    return SGN_OK;
+}
+
+static int read_meta(sgn_authority *a, const char *key, char **out, sgn_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *out = NULL;
+    if ((rc = sgn_authority__prepare(a, &st, "SELECT value FROM meta WHERE key = ?", err)) < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        rc = sgn_strdup(out, (const char *)sqlite3_column_text(st, 0), err);
+    } else {
+        rc = sgn_error_set(err, SGN_EDB, "the local Signer store %s is damaged: no %s recorded",
+                           a->dir, key);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int put_meta(sgn_authority *a, const char *key, const char *value, sgn_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = sgn_authority__prepare(a, &st, "INSERT INTO meta(key, value) VALUES (?, ?)",
+                                     err)) < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? SGN_OK
+                                         : sgn_authority__db_fail(a, err, "cannot create store");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int schema_present(sgn_authority *a, int *present, sgn_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = sgn_authority__prepare(
+             a, &st, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'",
+             err)) < 0)
+        return rc;
+    if (sqlite3_step(st) != SQLITE_ROW)
+        rc = sgn_authority__db_fail(a, err, "cannot read the store");
+    else
+        *present = sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Create schema and PKI unless another process already did (we hold the write lock). */
+static int initialise(sgn_authority *a, const sgn_authority_opts *opts, sgn_error *err)
+{
+    const char *region = opts && opts->region ? opts->region : SGN_LOCAL_REGION_DEFAULT;
+    const char *account = opts && opts->account ? opts->account : SGN_LOCAL_ACCOUNT_DEFAULT;
+    char now[32];
+    int rc, present = 0;
+    size_t i;
+
+    if ((rc = sgn_authority__check_account(account, "accountId", err)) < 0)
+        return rc;
+    for (i = 0; region[i]; i++)
+        if (!isalnum((unsigned char)region[i]) && region[i] != '-')
+            return sgn_error_set(err, SGN_EINVALID, "invalid region \"%s\"", region);
+    if (i == 0 || i > 32)
+        return sgn_error_set(err, SGN_EINVALID, "invalid region \"%s\"", region);
+    if ((rc = sgn_authority__exec(a, "BEGIN EXCLUSIVE", err)) < 0)
+        return rc;
+    if ((rc = schema_present(a, &present, err)) < 0 || present)
+        goto out;
+    snprintf(now, sizeof(now), "%lld", (long long)sgn_authority_now(a));
+    if ((rc = sgn_authority__exec(a, schema_sql, err)) < 0 ||
+        (rc = put_meta(a, "schema_version", "1", err)) < 0 ||
+        (rc = put_meta(a, "region", region, err)) < 0 ||
+        (rc = put_meta(a, "account", account, err)) < 0 ||
+        (rc = put_meta(a, "created_at", now, err)) < 0)
+        goto out;
+    a->region = strdup(region);
+    a->account = strdup(account);
+    if (a->region == NULL || a->account == NULL) {
+        rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = sgn_authority__pki_create(a, err);
+out:
+    if (rc < 0)
+        sgn_authority__rollback(a);
+    else
+        rc = sgn_authority__commit(a, err);
+    free(a->region);
+    free(a->account);
+    a->region = a->account = NULL;
+    return rc;
+}
+
+int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority_opts *opts,
+                       sgn_error *err)
+{
+    sgn_authority *a = NULL;
+    char path[PATH_MAX], keys[PATH_MAX];
+    int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    int create = opts && opts->create;
+    struct stat sb;
+
+    *out = NULL;
+    if (dir == NULL || *dir == '\0')
+        return sgn_error_set(err, SGN_EINVALID, "no local Signer store directory given");
+    if (snprintf(path, sizeof(path), "%s/%s", dir, SGN_STORE_DB) >= (int)sizeof(path) ||
+        snprintf(keys, sizeof(keys), "%s/%s", dir, SGN_STORE_KEYS) >= (int)sizeof(keys))
+        return sgn_error_set(err, SGN_EINVALID, "store path too long");
+    if (!create && stat(path, &sb) != 0)
+        return sgn_error_set(err, SGN_ENOTFOUND,
+                             "no local Signer store at %s: create one with "
+                             "\"signer-local --store %s init\" (or any signer-local command)",
+                             dir, dir);
+    if (create) {
+        if ((rc = sgn_mkdir_p(dir, 0700, err)) < 0 || (rc = sgn_mkdir_p(keys, 0700, err)) < 0)
+            return rc;
+        flags |= SQLITE_OPEN_CREATE;
+    }
+    a = calloc(1, sizeof(*a));
+    if (a == NULL || (a->dir = strdup(dir)) == NULL) {
+        free(a);
+        return sgn_error_set(err, SGN_ENOMEM, "out of memory");
+    }
+    if (opts) {
+        a->clock = opts->clock;
+        a->clock_ctx = opts->clock_ctx;
+    }
+    if (sqlite3_open_v2(path, &a->db, flags, NULL) != SQLITE_OK) {
+        rc = sgn_error_set(err, SGN_EDB, "cannot open the local Signer store %s: %s", path,
+                           a->db ? sqlite3_errmsg(a->db) : "out of memory");
+        goto fail;
+    }
+    chmod(path, 0600);
+    sqlite3_busy_timeout(a->db, 30000);
+    sqlite3_extended_result_codes(a->db, 0);
+    if ((rc = sgn_authority__exec(a, "PRAGMA journal_mode=WAL", err)) < 0 ||
+        (rc = sgn_authority__exec(a, "PRAGMA synchronous=FULL", err)) < 0 ||
+        (rc = sgn_authority__exec(a, "PRAGMA foreign_keys=ON", err)) < 0)
+        goto fail;
+    if (create && (rc = initialise(a, opts, err)) < 0)
+        goto fail;
+    if ((rc = read_meta(a, "region", &a->region, err)) < 0 ||
+        (rc = read_meta(a, "account", &a->account, err)) < 0)
+        goto fail;
+    if (create && opts && ((opts->region && strcmp(opts->region, a->region) != 0) ||
+                           (opts->account && strcmp(opts->account, a->account) != 0))) {
+        rc = sgn_error_set(err, SGN_ECONFLICT,
+                           "the local Signer store %s already exists for region %s and account "
+                           "%s",
+                           dir, a->region, a->account);
+        goto fail;
+    }
+    *out = a;
+    return SGN_OK;
+fail:
+    sgn_authority_close(a);
+    return rc;
+}
+
+void sgn_authority_close(sgn_authority *a)
+{
+    if (a == NULL)
+        return;
+    sqlite3_close(a->db);
+    free(a->dir);
+    free(a->region);
+    free(a->account);
+    free(a);
+}
