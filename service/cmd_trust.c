@@ -1,0 +1,220 @@
+/* export-root and install-notation-trust: hand the store's root to notation. */
+#include "service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgn/backend.h"
+#include "sgn/notation_trust.h"
+#include "sgn/util.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+int sl_cmd_export_root(sl_ctx *ctx, int argc, char **argv, sgn_error *err)
+{
+    enum { O_FILE };
+    sl_opt opts[] = {
+        [O_FILE] = {.name = "output-file", .kind = SL_OPT_VALUE},
+    };
+    sgn_authority *a = NULL;
+    char *pem = NULL;
+    int rc;
+
+    if ((rc = sl_parse(ctx, opts, N(opts), argc, argv, err)) < 0 || ctx->help_shown)
+        goto out;
+    if ((rc = sl_open_store(ctx, &a, err)) < 0 || (rc = sgn_authority_root_pem(a, &pem, err)) < 0)
+        goto out;
+    if (opts[O_FILE].value != NULL)
+        rc = sgn_write_file_atomic(opts[O_FILE].value, pem, strlen(pem), 0644, err);
+    else
+        rc = sl_write_stdout(pem, strlen(pem), err);
+out:
+    if (a != NULL)
+        sgn_authority_close(a);
+    sl_args_free(opts, N(opts));
+    free(pem);
+    return rc;
+}
+
+/* The ARN of every Active profile in the store: who notation should trust by default. */
+static int active_profile_arns(sl_ctx *ctx, sgn_authority *a, sgn_strlist *arns, sgn_error *err)
+{
+    cJSON *in = cJSON_CreateObject(), *out = NULL, *statuses, *s;
+    const cJSON *p;
+    int rc;
+
+    if (in == NULL || (statuses = cJSON_AddArrayToObject(in, "statuses")) == NULL ||
+        (s = cJSON_CreateString("Active")) == NULL) {
+        rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
+        goto out;
+    }
+    cJSON_AddItemToArray(statuses, s);
+    if ((rc = sl_call_all_pages(ctx, "ListSigningProfiles", sgn_authority_list_signing_profiles,
+                                a, in, "profiles", &out, err)) < 0)
+        goto out;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(out, "profiles")) {
+        const cJSON *arn = cJSON_GetObjectItemCaseSensitive(p, "arn");
+        const cJSON *status = cJSON_GetObjectItemCaseSensitive(p, "status");
+
+        if (!cJSON_IsString(arn) ||
+            (cJSON_IsString(status) && strcmp(status->valuestring, "Active") != 0))
+            continue;
+        if ((rc = sgn_strlist_push(arns, arn->valuestring, err)) < 0)
+            goto out;
+    }
+    rc = SGN_OK;
+out:
+    cJSON_Delete(in);
+    cJSON_Delete(out);
+    return rc;
+}
+
+static int print_result(const char *store_ref, const char *cert_path, const char *policy_path,
+                        const char *policy_name, const sgn_strlist *ids, sgn_error *err)
+{
+    cJSON *out = cJSON_CreateObject(), *arr = cJSON_CreateArray(), *s;
+    size_t i;
+    int rc = SGN_ENOMEM;
+
+    if (out == NULL || arr == NULL)
+        goto out;
+    for (i = 0; i < ids->len; i++)
+        if ((s = cJSON_CreateString(ids->items[i])) == NULL || !cJSON_AddItemToArray(arr, s))
+            goto out;
+    if (cJSON_AddStringToObject(out, "trustStore", store_ref) == NULL ||
+        cJSON_AddStringToObject(out, "certificateFile", cert_path) == NULL ||
+        cJSON_AddStringToObject(out, "trustPolicyFile", policy_path) == NULL ||
+        cJSON_AddStringToObject(out, "policyName", policy_name) == NULL ||
+        !cJSON_AddItemToObject(out, "trustedIdentities", arr))
+        goto out;
+    arr = NULL; /* owned by out */
+    rc = sl_print_output(out, err);
+out:
+    if (rc == SGN_ENOMEM)
+        sgn_error_set(err, SGN_ENOMEM, "out of memory");
+    cJSON_Delete(arr);
+    cJSON_Delete(out);
+    return rc;
+}
+
+int sl_cmd_install_notation_trust(sl_ctx *ctx, int argc, char **argv, sgn_error *err)
+{
+    enum { O_CONFIG, O_IDENTITY, O_STORE, O_POLICY, O_SCOPE, O_REVOCATION, O_FORCE };
+    sl_opt opts[] = {
+        [O_CONFIG] = {.name = "notation-config", .kind = SL_OPT_VALUE},
+        [O_IDENTITY] = {.name = "trusted-identity", .kind = SL_OPT_LIST},
+        [O_STORE] = {.name = "trust-store", .kind = SL_OPT_VALUE},
+        [O_POLICY] = {.name = "policy-name", .kind = SL_OPT_VALUE},
+        [O_SCOPE] = {.name = "registry-scope", .kind = SL_OPT_LIST},
+        [O_REVOCATION] = {.name = "revocation", .kind = SL_OPT_VALUE},
+        [O_FORCE] = {.name = "force", .kind = SL_OPT_FLAG},
+    };
+    static const char *const default_scopes[] = {"*"};
+    const char *store_name, *policy_name, *store_refs[1];
+    sgn_notation_policy_spec spec = {0};
+    sgn_strlist ids = SGN_STRLIST_INIT;
+    sgn_authority *a = NULL;
+    sgn_error verr = SGN_ERROR_INIT;
+    char *config = NULL, *pem = NULL, *cert_path = NULL, *policy_path = NULL;
+    sgn_buf store_ref = SGN_BUF_INIT;
+    size_t i;
+    int rc;
+
+    if ((rc = sl_parse(ctx, opts, N(opts), argc, argv, err)) < 0 || ctx->help_shown)
+        goto out;
+    store_name = opts[O_STORE].value ? opts[O_STORE].value : SGN_NOTATION_TRUST_STORE_DEFAULT;
+    policy_name = opts[O_POLICY].value ? opts[O_POLICY].value : SGN_NOTATION_POLICY_NAME_DEFAULT;
+    if (!sgn_notation_store_name_valid(store_name)) {
+        rc = sl_usage_error(ctx, err,
+                            "argument --trust-store: invalid name '%s' (notation accepts only "
+                            "[a-zA-Z0-9_.-]+)",
+                            store_name);
+        goto out;
+    }
+    if (policy_name[0] == '\0') {
+        rc = sl_usage_error(ctx, err, "argument --policy-name: must not be empty");
+        goto out;
+    }
+    if (opts[O_REVOCATION].value != NULL &&
+        sgn_notation_revocation_parse(&spec.revocation, opts[O_REVOCATION].value, &verr) < 0) {
+        rc = sl_usage_error(ctx, err, "argument --revocation: %s", verr.msg);
+        goto out;
+    }
+    if (opts[O_CONFIG].value != NULL)
+        rc = sgn_strdup(&config, opts[O_CONFIG].value, err);
+    else
+        rc = sgn_notation_default_config_dir(&config, ctx->env.notation_config,
+                                             ctx->env.xdg_config_home, ctx->env.home, err);
+    if (rc < 0)
+        goto out;
+
+    if ((rc = sl_open_store(ctx, &a, err)) < 0)
+        goto out;
+    for (i = 0; i < opts[O_IDENTITY].n_values; i++)
+        if ((rc = sgn_strlist_push(&ids, opts[O_IDENTITY].values[i], err)) < 0)
+            goto out;
+    if (ids.len == 0) {
+        if ((rc = active_profile_arns(ctx, a, &ids, err)) < 0)
+            goto out;
+        if (ids.len == 0) {
+            rc = sgn_error_set(err, SGN_EINVALID,
+                               "the store has no Active signing profile to trust: create one "
+                               "with put-signing-profile, or name identities with "
+                               "--trusted-identity");
+            goto out;
+        }
+    }
+    if ((rc = sgn_buf_printf(&store_ref, err, "signingAuthority:%s", store_name)) < 0)
+        goto out;
+    store_refs[0] = sgn_buf_cstr(&store_ref);
+    spec.name = policy_name;
+    if (opts[O_SCOPE].n_values > 0) {
+        spec.registry_scopes = opts[O_SCOPE].values;
+        spec.n_registry_scopes = opts[O_SCOPE].n_values;
+    } else {
+        spec.registry_scopes = default_scopes;
+        spec.n_registry_scopes = 1;
+    }
+    spec.trust_stores = store_refs;
+    spec.n_trust_stores = 1;
+    spec.trusted_identities = (const char *const *)ids.items;
+    spec.n_trusted_identities = ids.len;
+
+    /* Check the statement before touching any file. */
+    {
+        cJSON *st = NULL;
+        sgn_error serr = SGN_ERROR_INIT;
+
+        if (sgn_notation_policy_statement(&st, &spec, &serr) < 0) {
+            rc = sl_usage_error(ctx, err, "%s", serr.msg);
+            goto out;
+        }
+        cJSON_Delete(st);
+    }
+    if ((rc = sgn_authority_root_pem(a, &pem, err)) < 0)
+        goto out;
+    if ((rc = sgn_notation_write_trust_cert(&cert_path, config, store_name,
+                                            SGN_NOTATION_ROOT_FILE, pem, strlen(pem), err)) < 0)
+        goto out;
+    rc = sgn_notation_install_policy(&policy_path, config, &spec, opts[O_FORCE].seen > 0, err);
+    if (rc == SGN_ECONFLICT) {
+        size_t used = strlen(err->msg);
+        snprintf(err->msg + used, sizeof(err->msg) - used,
+                 "; pass --force to move the scope to statement \"%s\"", policy_name);
+    }
+    if (rc < 0)
+        goto out;
+    rc = print_result(store_refs[0], cert_path, policy_path, policy_name, &ids, err);
+out:
+    if (a != NULL)
+        sgn_authority_close(a);
+    sl_args_free(opts, N(opts));
+    sgn_strlist_free(&ids);
+    sgn_buf_free(&store_ref);
+    free(config);
+    free(pem);
+    free(cert_path);
+    free(policy_path);
+    return rc;
+}

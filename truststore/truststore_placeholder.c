@@ -1,2 +1,0 @@
-/* trust store helpers */
-typedef int sgn_truststore_placeholder_;
