@@ -2,6 +2,7 @@
  * (research/aws-signer-api.md §2); Notation's row is what its envelopes show (ES384, SHA384). */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,7 @@ int sgn_authority_list_signing_platforms(sgn_authority *a, const cJSON *in, cJSO
                                          sgn_error *err)
 {
     const char *category, *partner, *target;
+    int64_t limit, offset, index = 0;
     cJSON *o, *arr;
     size_t i;
     int rc;
@@ -87,7 +89,8 @@ int sgn_authority_list_signing_platforms(sgn_authority *a, const cJSON *in, cJSO
     *out = NULL;
     if ((rc = sgn_authority__get_string(&category, in, "category", 0, err)) < 0 ||
         (rc = sgn_authority__get_string(&partner, in, "partner", 0, err)) < 0 ||
-        (rc = sgn_authority__get_string(&target, in, "target", 0, err)) < 0)
+        (rc = sgn_authority__get_string(&target, in, "target", 0, err)) < 0 ||
+        (rc = sgn_authority__paging(&limit, &offset, in, err)) < 0)
         return rc;
     o = cJSON_CreateObject();
     arr = cJSON_AddArrayToObject(o, "platforms");
@@ -101,7 +104,14 @@ int sgn_authority_list_signing_platforms(sgn_authority *a, const cJSON *in, cJSO
             (partner && strcmp(partner, p->partner) != 0) ||
             (target && strcmp(target, p->target) != 0))
             continue;
-        cJSON_AddItemToArray(arr, sgn_authority__platform_json(p));
+        if (index >= offset && (limit < 0 || index < offset + limit)) {
+            cJSON_AddItemToArray(arr, sgn_authority__platform_json(p));
+        } else if (limit >= 0 && index == offset + limit) {
+            char tok[24];
+            snprintf(tok, sizeof(tok), "%lld", (long long)index);
+            cJSON_AddStringToObject(o, "nextToken", tok);
+        }
+        index++;
     }
     *out = o;
     return SGN_OK;

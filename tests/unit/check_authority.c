@@ -1,3 +1,4 @@
+#define _XOPEN_SOURCE 700 /* nftw */
 /* The local Signer: store, PKI, profiles, SignPayload, revocation, GetRevocationStatus.
  * Every test pins the clock; stores live in fresh temporary directories. */
 #include <errno.h>
