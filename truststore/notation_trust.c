@@ -520,7 +520,10 @@ int sgn_notation_install_policy(char **path_out, const char *config_dir,
         goto out;
     if ((rc = sgn_mkdir_p(config_dir, 0755, err)) < 0)
         goto out;
-    if ((rc = sgn_write_file_atomic(path, b.data, b.len, 0644, err)) < 0)
+    /* notation 1.x (notation-go <= 1.3.2) reads only trustpolicy.json; newer notation-go prefers
+     * trustpolicy.oci.json. Both get the same merged document. */
+    if ((rc = sgn_write_file_atomic(path, b.data, b.len, 0644, err)) < 0 ||
+        (rc = sgn_write_file_atomic(legacy, b.data, b.len, 0644, err)) < 0)
         goto out;
     if (path_out != NULL) {
         *path_out = path;

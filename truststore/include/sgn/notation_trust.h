@@ -2,7 +2,7 @@
  *
  * Layout written (research/notation-specs.md §4):
  *   <config>/truststore/x509/signingAuthority/<store>/signer-local-root.crt   (0644, dirs 0755)
- *   <config>/trustpolicy.oci.json                                            (0644)
+ *   <config>/trustpolicy.oci.json and <config>/trustpolicy.json (same content)   (0644)
  * Pure library code: nothing here prints or reads the environment; callers pass env values in. */
 #ifndef SGN_NOTATION_TRUST_H
 #define SGN_NOTATION_TRUST_H
@@ -78,7 +78,8 @@ int sgn_notation_policy_merge(cJSON *doc, cJSON *statement, int force, sgn_error
 
 /* Read <config_dir>/trustpolicy.oci.json (or, if absent, the legacy trustpolicy.json that
  * notation falls back to, so its statements are kept), merge the statement built from spec and
- * write <config_dir>/trustpolicy.oci.json atomically with mode 0644 (config_dir is created 0755
+ * write <config_dir>/trustpolicy.oci.json and the same document to trustpolicy.json (the only
+ * name notation 1.x reads) atomically with mode 0644 (config_dir is created 0755
  * if needed). A policy file that is a symlink or does not parse is refused: it is never
  * overwritten blindly. *path_out (if not NULL) is the malloc'd path written. */
 int sgn_notation_install_policy(char **path_out, const char *config_dir,
