@@ -29,9 +29,13 @@ typedef struct sgn_sig_attrs {
     const char *signing_agent;    /* unprotected io.cncf.notary.signingAgent, or NULL */
 } sgn_sig_attrs;
 
-/* Build and sign an envelope of envelope_type (SGN_ENVELOPE_JWS or SGN_ENVELOPE_COSE) over the
- * payload bytes verbatim, with key (whose alg follows notation's table) and chain (leaf first,
- * root last; chain[0] must hold key's public half). Appends the envelope bytes to out. */
+/* Build and sign an envelope of envelope_type (SGN_ENVELOPE_JWS or SGN_ENVELOPE_COSE; NULL means
+ * JWS) over the payload bytes verbatim, with key (whose alg follows notation's table) and chain
+ * (leaf first, root last; chain[0] must hold key's public half). Appends the envelope bytes to
+ * out; on failure out is unchanged. crit is signingScheme, authenticSigningTime (signingAuthority
+ * only), expiry (when set), then every extended key. JWS protected header member order: alg,
+ * cty, crit, signingScheme, authenticSigningTime|signingTime, expiry, extended...; COSE
+ * protected map in core deterministic order; COSE x5chain is always an array. */
 int sgn_envelope_sign(sgn_buf *out, const char *envelope_type, const unsigned char *payload,
                       size_t payload_len, const sgn_sig_attrs *attrs, EVP_PKEY *key,
                       X509 *const *chain, size_t chain_len, sgn_error *err);
@@ -55,7 +59,10 @@ typedef struct sgn_envelope_info {
 } sgn_envelope_info;
 
 /* Parse an envelope, apply notation-go's header rules (crit, scheme/time presence, alg matches the
- * leaf key) and verify the signature with the leaf key. Chain trust is not checked here. */
+ * leaf key) and verify the signature with the leaf key. Chain trust is not checked here.
+ * Any malformed or unverifiable envelope is SGN_EINVALID with a message; *out is then empty.
+ * extended lists the string-valued non-notary protected attributes in header order (for COSE
+ * that is the map's encoded order). NULL envelope_type means JWS. */
 int sgn_envelope_verify(sgn_envelope_info *out, const char *envelope_type,
                         const unsigned char *env, size_t len, sgn_error *err);
 void sgn_envelope_info_free(sgn_envelope_info *info);

@@ -30,6 +30,8 @@ typedef struct sgn_cert_spec {
 int sgn_x509_issue(X509 **out, const sgn_cert_spec *spec, EVP_PKEY *subject_key, X509 *issuer,
                    EVP_PKEY *issuer_key, sgn_error *err);
 
+/* *der and *pem are malloc'd: release them with free(). from_der refuses trailing bytes;
+ * from_pem reads the first certificate. */
 int sgn_x509_to_der(unsigned char **der, size_t *len, X509 *cert, sgn_error *err);
 int sgn_x509_from_der(X509 **out, const unsigned char *der, size_t len, sgn_error *err);
 int sgn_x509_to_pem(char **pem, X509 *cert, sgn_error *err);
