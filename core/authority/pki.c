@@ -93,7 +93,7 @@ static int make_cert(cert_row *out, sgn_authority *a, sgn_cert_kind kind, const 
     key = NULL;
 out:
     sqlite3_finalize(st);
-    OPENSSL_free(der);
+    free(der);
     X509_free(cert);
     EVP_PKEY_free(key);
     return rc;
@@ -288,7 +288,7 @@ int sgn_authority_describe_chain(sgn_authority *a, cJSON **out, sgn_error *err)
         if ((rc = sgn_x509_to_der(&der, &len, chain[i], err)) < 0 ||
             (rc = sgn_b64_encode(&b64, der, len, err)) < 0 ||
             (rc = sgn_x509_tbs_sha384_hex(tbs, der, len, err)) < 0) {
-            OPENSSL_free(der);
+            free(der);
             free(b64);
             cJSON_Delete(c);
             goto out;
@@ -296,7 +296,7 @@ int sgn_authority_describe_chain(sgn_authority *a, cJSON **out, sgn_error *err)
         cJSON_AddStringToObject(c, "certificate", b64);
         cJSON_AddStringToObject(c, "tbsSha384", tbs);
         cJSON_AddItemToArray(arr, c);
-        OPENSSL_free(der);
+        free(der);
         free(b64);
     }
     *out = o;
