@@ -1,0 +1,81 @@
+/* Backend selection (see backend_select.h). */
+#include "backend_select.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sgn/arn.h"
+#include "sgn/authority.h"
+
+static int has_nul(sgn_span s)
+{
+    return s.len > 0 && memchr(s.ptr, '\0', s.len) != NULL;
+}
+
+void pl_backend_choose(pl_backend_plan *plan, const pl_config *cfg, sgn_span arn)
+{
+    sgn_arn a = SGN_ARN_INIT;
+
+    plan->kind = PL_BACKEND_AWS;
+    plan->from_config = 0;
+    if (pl_config_get(&cfg->local_store) != NULL) {
+        plan->kind = PL_BACKEND_LOCAL;
+        plan->from_config = 1;
+        return;
+    }
+    if (arn.len == 0 || has_nul(arn))
+        return;
+    if (sgn_arn_parse(&a, arn.ptr, NULL) == SGN_OK &&
+        strcmp(a.region, SGN_LOCAL_REGION_DEFAULT) == 0)
+        plan->kind = PL_BACKEND_LOCAL;
+    sgn_arn_free(&a);
+}
+
+const char *pl_backend_name(const pl_backend_plan *plan)
+{
+    if (plan->kind == PL_BACKEND_AWS)
+        return "AWS Signer";
+    return plan->from_config ? "local Signer (pluginConfig local-store)"
+                             : "local Signer (default store)";
+}
+
+static int config_cstr(const char **out, const pl_cfg_value *v, const char *key, sgn_error *err)
+{
+    *out = pl_config_get(v);
+    if (*out != NULL && has_nul(pl_span(&v->value)))
+        return sgn_error_set(err, SGN_EINVALID,
+                             "pluginConfig \"%s\" must not contain a NUL character", key);
+    return SGN_OK;
+}
+
+int pl_backend_open(sgn_backend **out, const pl_backend_plan *plan, const pl_config *cfg,
+                    const pl_env *env, sgn_error *err)
+{
+    sgn_aws_options opts;
+    const char *dir = NULL;
+    char *default_dir = NULL;
+    int rc;
+
+    *out = NULL;
+    if (plan->kind == PL_BACKEND_LOCAL) {
+        if (plan->from_config) {
+            if ((rc = config_cstr(&dir, &cfg->local_store, PL_CFG_LOCAL_STORE, err)) < 0)
+                return rc;
+        } else {
+            if ((rc = sgn_authority_default_dir(&default_dir, env->signer_local_store,
+                                                env->xdg_data_home, env->home, err)) < 0)
+                return rc;
+            dir = default_dir;
+        }
+        rc = sgn_local_backend_new(out, dir, err);
+        free(default_dir);
+        return rc;
+    }
+    memset(&opts, 0, sizeof(opts));
+    if ((rc = config_cstr(&opts.region, &cfg->aws_region, PL_CFG_AWS_REGION, err)) < 0 ||
+        (rc = config_cstr(&opts.profile, &cfg->aws_profile, PL_CFG_AWS_PROFILE, err)) < 0 ||
+        (rc = config_cstr(&opts.endpoint_url, &cfg->endpoint_url, PL_CFG_ENDPOINT_URL, err)) < 0)
+        return rc;
+    opts.user_agent_version = SGN_VERSION;
+    return sgn_aws_backend_new(out, &opts, err);
+}

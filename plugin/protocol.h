@@ -1,0 +1,154 @@
+/* The Notation plugin protocol on this process's standard streams.
+ *
+ * Requests: stdin is read to EOF (at most PL_MAX_REQUEST bytes) and decoded with Go's
+ * encoding/json rules (gojson.h) into the command's request struct through tables of fields.
+ * Responses: on success stdout holds exactly one compact JSON value (no newline) and the exit code
+ * is 0; on failure stderr holds exactly {"errorCode":"...","errorMessage":"..."} and the exit code
+ * is 1. This is the only file that maps sgn codes to Notation errorCode strings.
+ *
+ * While a command runs, file descriptors 1 and 2 point at /dev/null (as the Go framework's
+ * deferStdout does) so that nothing a library prints, and no child process, can reach the real
+ * streams; the originals are kept close-on-exec and used only to deliver the result. */
+#ifndef SGN_PLUGIN_PROTOCOL_H
+#define SGN_PLUGIN_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "gojson.h"
+#include "sgn/buf.h"
+#include "sgn/error.h"
+#include "sgn/identity.h"
+
+#define PL_MAX_REQUEST ((size_t)64 * 1024 * 1024)
+#define PL_MSG_MALFORMED "Input is not a valid JSON"
+
+typedef struct pl_io {
+    int out_fd; /* the real stdout */
+    int err_fd; /* the real stderr */
+} pl_io;
+
+/* Save the real stdout/stderr (close-on-exec) and point fds 1 and 2 at /dev/null. Never fails:
+ * if redirection is impossible the original descriptors are used directly. */
+void pl_io_init(pl_io *io);
+/* Restore fds 1 and 2 and close the saved copies. */
+void pl_io_close(pl_io *io);
+
+/* The outcome of one command: a JSON response, a plain text (the `version` command), or an
+ * error code and message. */
+typedef struct pl_result {
+    cJSON *json;
+    char *text;
+    int code;    /* 0 or a negative sgn_code */
+    sgn_buf msg; /* errorMessage, length-counted (may hold NUL) */
+} pl_result;
+
+#define PL_RESULT_INIT {NULL, NULL, 0, SGN_BUF_INIT}
+
+void pl_result_free(pl_result *r);
+/* Record a failure (the first one wins). Returns code. */
+int pl_fail(pl_result *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Record a failure whose message is prefix + s (s length-counted) + suffix. */
+int pl_fail_span(pl_result *r, int code, const char *prefix, sgn_span s, const char *suffix);
+/* Record a failure from an sgn_error. */
+int pl_fail_error(pl_result *r, const sgn_error *err);
+
+/* Deliver r: the response on stdout or the error on stderr. Returns the exit code. */
+int pl_write_result(const pl_io *io, const pl_result *r);
+
+/* Notation errorCode for an sgn code. */
+const char *pl_error_code(int code);
+
+/* --- requests ---------------------------------------------------------------------------- */
+
+/* Read stdin and check its first JSON value. Failures are recorded in r as VALIDATION_ERROR
+ * ("Input is not a valid JSON", or a size message above PL_MAX_REQUEST). */
+int pl_read_request(sgn_buf *raw, gj_val *root, pl_result *r);
+
+/* A field decoder stores the JSON value v into the field at target. It returns SGN_EINVALID when
+ * Go's decoder would fail (wrong JSON type, bad base64, bad time, out-of-range number). */
+typedef int (*pl_decode_fn)(void *target, gj_val v);
+
+typedef struct pl_field {
+    const char *name; /* JSON name, matched like Go does */
+    pl_decode_fn decode;
+    size_t offset;    /* of the field inside the struct */
+} pl_field;
+
+/* Decode an object into the struct at base (null leaves it as it is; members merge into what a
+ * previous occurrence set; unknown members are skipped). */
+int pl_decode_struct(void *base, const pl_field *fields, size_t n_fields, gj_val v);
+
+/* Field decoders, one per Go type of the contract. */
+int pl_decode_string(void *target, gj_val v);   /* string: sgn_buf */
+int pl_decode_uint64(void *target, gj_val v);   /* uint64: uint64_t */
+
+typedef struct pl_bytes {
+    unsigned char *data;
+    size_t len;
+    int set;                                     /* non-nil */
+} pl_bytes;
+int pl_decode_bytes(void *target, gj_val v);    /* []byte: pl_bytes */
+
+typedef struct pl_time {
+    int set;                                     /* non-nil pointer */
+    int64_t sec;
+    int32_t nsec;
+} pl_time;
+int pl_decode_time(void *target, gj_val v);     /* *time.Time: pl_time */
+
+typedef struct pl_strlist {
+    int set;                                     /* non-nil slice */
+    size_t n;
+    sgn_buf arena;                               /* the strings, back to back */
+    size_t *off;
+    size_t *len;
+    size_t cap;
+} pl_strlist;
+int pl_decode_strlist(void *target, gj_val v);  /* []string: pl_strlist */
+/* Validate a []string and remember only whether it is nil (for fields the plugin ignores). */
+int pl_decode_strlist_nilness(void *target, gj_val v); /* int */
+/* Spans over the items (valid while the list lives). *out is malloc'd (NULL when n == 0). */
+int pl_strlist_spans(sgn_span **out, const pl_strlist *l, sgn_error *err);
+void pl_strlist_free(pl_strlist *l);
+
+typedef struct pl_byteslist {
+    int set;
+    size_t n;
+    pl_bytes *items;
+} pl_byteslist;
+int pl_decode_byteslist(void *target, gj_val v); /* [][]byte: pl_byteslist */
+void pl_byteslist_free(pl_byteslist *l);
+
+/* map[string]string pluginConfig, keeping only the keys the plugin reads. */
+#define PL_CFG_LOCAL_STORE "local-store"
+#define PL_CFG_AWS_REGION "aws-region"
+#define PL_CFG_AWS_PROFILE "aws-profile"
+#define PL_CFG_ENDPOINT_URL "aws-signer-endpoint-url"
+
+typedef struct pl_cfg_value {
+    int present;
+    sgn_buf value;
+} pl_cfg_value;
+
+typedef struct pl_config {
+    int set;
+    size_t n_keys;     /* keys seen, for the debug log */
+    pl_cfg_value local_store;
+    pl_cfg_value aws_region;
+    pl_cfg_value aws_profile;
+    pl_cfg_value endpoint_url;
+} pl_config;
+int pl_decode_config(void *target, gj_val v);   /* map[string]string: pl_config */
+void pl_config_free(pl_config *c);
+/* The value of a present, non-empty key as a C string, else NULL. */
+const char *pl_config_get(const pl_cfg_value *v);
+
+/* Go's %q of s, for messages: a malloc'd string, or NULL when out of memory. */
+char *pl_quote(sgn_span s);
+
+/* Span of a string field. */
+sgn_span pl_span(const sgn_buf *b);
+
+#endif

@@ -1,2 +1,0 @@
-/* trust policy helpers */
-typedef int sgn_trustpolicy_placeholder_;
