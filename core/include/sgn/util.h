@@ -23,8 +23,9 @@ int sgn_b64url_decode(unsigned char **out, size_t *outlen, const char *in, size_
 /* Lower-case hex; out must hold 2*len+1 bytes. */
 void sgn_hex_encode(char *out, const unsigned char *in, size_t len);
 
-/* RFC 3339 as Go's time.Time.UnmarshalJSON accepts it: "YYYY-MM-DDTHH:MM:SS[.frac](Z|±hh:mm)".
- * Returns Unix seconds and nanoseconds (UTC). */
+/* RFC 3339: "YYYY-MM-DDTHH:MM:SS[.frac](Z|±hh:mm)". A superset of what Go's time.Time accepts
+ * (lower-case 't'/'z' and ',' before a fraction pass here); callers that must match Go exactly
+ * (plugin/protocol.c) check those first. Returns Unix seconds and nanoseconds (UTC). */
 int sgn_time_parse_rfc3339(int64_t *sec, int32_t *nsec, const char *s, sgn_error *err);
 /* "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds); out must hold 32 bytes. */
 void sgn_time_format_rfc3339(char out[32], int64_t sec);
