@@ -154,9 +154,8 @@ out:
 
 int pl_cmd_generate_envelope(pl_ctx *ctx, pl_result *r)
 {
-    sgn_buf raw = SGN_BUF_INIT;
     ge_request q;
-    gj_val root;
+    cJSON *root = NULL;
     pl_backend_plan plan;
     sgn_backend *backend = NULL;
     sgn_sign_request sreq;
@@ -169,7 +168,7 @@ int pl_cmd_generate_envelope(pl_ctx *ctx, pl_result *r)
 
     memset(&q, 0, sizeof(q));
     memset(&sres, 0, sizeof(sres));
-    if ((rc = pl_read_request(&raw, &root, r)) < 0)
+    if ((rc = pl_read_request(&root, r)) < 0)
         goto out;
     if ((rc = pl_decode_struct(&q, request_fields,
                                sizeof(request_fields) / sizeof(request_fields[0]), root)) < 0) {
@@ -177,7 +176,8 @@ int pl_cmd_generate_envelope(pl_ctx *ctx, pl_result *r)
                                 : pl_fail(r, rc, "out of memory");
         goto out;
     }
-    sgn_buf_free(&raw); /* the payload has been decoded; the request text can go */
+    cJSON_Delete(root); /* the payload has been decoded; the parsed request can go */
+    root = NULL;
     if ((rc = validate(&q, r)) < 0)
         goto out;
     pl_log_debug(ctx->log,
@@ -240,6 +240,6 @@ out:
     sgn_backend_free(backend);
     sgn_arn_free(&arn);
     request_free(&q);
-    sgn_buf_free(&raw);
+    cJSON_Delete(root);
     return rc;
 }

@@ -13,14 +13,13 @@ int pl_cmd_metadata(pl_ctx *ctx, pl_result *r)
     static const char *const contracts[] = {SGN_CONTRACT_VERSION};
     static const char *const caps[] = {SGN_CAP_ENVELOPE_GENERATOR, SGN_CAP_TRUSTED_IDENTITY,
                                        SGN_CAP_REVOCATION_CHECK};
-    sgn_buf raw = SGN_BUF_INIT;
     pl_config cfg = {0};
-    gj_val root;
+    cJSON *root = NULL;
     cJSON *o = NULL;
     int rc;
 
     /* The request must be valid JSON even though nothing in it is used. */
-    if ((rc = pl_read_request(&raw, &root, r)) < 0)
+    if ((rc = pl_read_request(&root, r)) < 0)
         goto out;
     if ((rc = pl_decode_struct(&cfg, metadata_fields, 1, root)) < 0) {
         rc = rc == SGN_EINVALID ? pl_fail(r, SGN_EINVALID, "%s", PL_MSG_MALFORMED)
@@ -45,7 +44,7 @@ out:
     (void)ctx;
     cJSON_Delete(o);
     pl_config_free(&cfg);
-    sgn_buf_free(&raw);
+    cJSON_Delete(root);
     return rc;
 }
 

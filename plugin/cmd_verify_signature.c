@@ -1,4 +1,5 @@
 /* verify-signature: trusted identity and revocation (research/aws-signer-plugin.md §4). */
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,45 +57,47 @@ static void extended_clear(vs_extended *x)
     memset(x, 0, sizeof(*x));
 }
 
-static int decode_extended(void *target, gj_val v)
+/* Go decodes interface{} numbers as float64 and fails on one that overflows. */
+static int numbers_fit_float64(const cJSON *v)
+{
+    const cJSON *e;
+
+    if (cJSON_IsNumber(v))
+        return !isinf(v->valuedouble);
+    for (e = v->child; e != NULL; e = e->next) /* nesting is bounded by cJSON's limit */
+        if (!numbers_fit_float64(e))
+            return 0;
+    return 1;
+}
+
+static int decode_extended(void *target, const cJSON *v)
 {
     vs_extended *x = target;
-    sgn_buf key = SGN_BUF_INIT;
-    gj_iter it;
-    gj_val k, e;
+    const cJSON *m;
     int rc = SGN_OK;
 
-    switch (gj_kind_of(v)) {
-    case GJ_NULL:
+    if (cJSON_IsNull(v)) {
         extended_clear(x);
         return SGN_OK;
-    case GJ_OBJECT:
-        break;
-    default:
-        return SGN_EINVALID;
     }
     /* interface{} values: anything goes, except numbers that overflow a float64 */
-    if (!gj_numbers_fit_float64(v))
+    if (!cJSON_IsObject(v) || !numbers_fit_float64(v))
         return SGN_EINVALID;
     x->set = 1;
-    gj_iter_init(&it, v);
-    while (rc == SGN_OK && gj_next_member(&it, &k, &e)) {
+    for (m = v->child; rc == SGN_OK && m != NULL; m = m->next) {
         vs_attr *a = NULL;
-        if ((rc = gj_unquote(&key, k, NULL)) < 0)
-            break;
-        if (sgn_span_eq(pl_span(&key), SGN_ATTR_PROFILE_VERSION))
+        if (strcmp(m->string, SGN_ATTR_PROFILE_VERSION) == 0)
             a = &x->profile_version;
-        else if (sgn_span_eq(pl_span(&key), SGN_ATTR_SIGNING_JOB))
+        else if (strcmp(m->string, SGN_ATTR_SIGNING_JOB) == 0)
             a = &x->signing_job;
         if (a == NULL)
             continue;
         a->present = 1;
-        a->is_string = gj_kind_of(e) == GJ_STRING;
+        a->is_string = cJSON_IsString(m);
         a->value.len = 0;
         if (a->is_string)
-            rc = gj_unquote(&a->value, e, NULL);
+            rc = sgn_buf_puts(&a->value, m->valuestring, NULL);
     }
-    sgn_buf_free(&key);
     return rc;
 }
 
@@ -106,7 +109,7 @@ static const pl_field critical_fields[] = {
     {"extendedAttributes", decode_extended, offsetof(struct vs_critical, extended)},
 };
 
-static int decode_critical(void *target, gj_val v)
+static int decode_critical(void *target, const cJSON *v)
 {
     return pl_decode_struct(target, critical_fields,
                             sizeof(critical_fields) / sizeof(critical_fields[0]), v);
@@ -119,7 +122,7 @@ static const pl_field signature_fields[] = {
     {"certificateChain", pl_decode_byteslist, offsetof(struct vs_signature, chain)},
 };
 
-static int decode_signature(void *target, gj_val v)
+static int decode_signature(void *target, const cJSON *v)
 {
     return pl_decode_struct(target, signature_fields,
                             sizeof(signature_fields) / sizeof(signature_fields[0]), v);
@@ -131,7 +134,7 @@ static const pl_field trust_policy_fields[] = {
      offsetof(struct vs_trust_policy, signature_verification)},
 };
 
-static int decode_trust_policy(void *target, gj_val v)
+static int decode_trust_policy(void *target, const cJSON *v)
 {
     return pl_decode_struct(target, trust_policy_fields,
                             sizeof(trust_policy_fields) / sizeof(trust_policy_fields[0]), v);
@@ -418,9 +421,8 @@ out:
 int pl_cmd_verify_signature(pl_ctx *ctx, pl_result *r)
 {
     static const char *const processed[] = {SGN_ATTR_PROFILE_VERSION, SGN_ATTR_SIGNING_JOB};
-    sgn_buf raw = SGN_BUF_INIT;
     vs_request q;
-    gj_val root;
+    cJSON *root = NULL;
     sgn_span *ids = NULL, *caps = NULL;
     sgn_error err = SGN_ERROR_INIT;
     cJSON *o = NULL, *results, *ti = NULL, *rev = NULL;
@@ -428,7 +430,7 @@ int pl_cmd_verify_signature(pl_ctx *ctx, pl_result *r)
     int rc;
 
     memset(&q, 0, sizeof(q));
-    if ((rc = pl_read_request(&raw, &root, r)) < 0)
+    if ((rc = pl_read_request(&root, r)) < 0)
         goto out;
     if ((rc = pl_decode_struct(&q, request_fields,
                                sizeof(request_fields) / sizeof(request_fields[0]), root)) < 0) {
@@ -436,7 +438,8 @@ int pl_cmd_verify_signature(pl_ctx *ctx, pl_result *r)
                                 : pl_fail(r, rc, "out of memory");
         goto out;
     }
-    sgn_buf_free(&raw);
+    cJSON_Delete(root);
+    root = NULL;
     if ((rc = validate(&q, r)) < 0)
         goto out;
     n_ids = q.trust_policy.trusted_identities.n;
@@ -488,6 +491,6 @@ out:
     free(ids);
     free(caps);
     request_free(&q);
-    sgn_buf_free(&raw);
+    cJSON_Delete(root);
     return rc;
 }

@@ -9,6 +9,7 @@
  *   - an invalid command is reported as a VALIDATION_ERROR JSON on stderr, not as plain text;
  *     describe-key and generate-signature answer the Go library's "... is not supported";
  *   - a request over 64 MiB is refused with a VALIDATION_ERROR;
+ *   - requests are parsed with cJSON: protocol.c lists where that differs from Go's encoding/json;
  *   - an absent authenticSigningTime is "missing authenticSigningTime" (Go panics);
  *   - the wildcard error and the trusted-identity failure reason gain a sentence saying how to
  *     fix the policy;

@@ -1,8 +1,34 @@
-/* The Notation plugin protocol: stdin, stdout, stderr and Go's JSON rules (see protocol.h). */
+/* The Notation plugin protocol: stdin, stdout, stderr and requests (see protocol.h).
+ *
+ * Requests are parsed with cJSON (cJSON_ParseWithLengthOpts: the first value counts, what follows
+ * is ignored, as with Go's Decoder.Decode) and decoded with Go's encoding/json rules where cJSON
+ * allows: member names match fields ignoring ASCII case, every matching member is decoded in
+ * order (the last wins, any bad one fails), null leaves a value at its zero/previous value, and a
+ * JSON type the Go field cannot take is a decode error. Before decoding, the parsed text is
+ * checked for what cJSON would otherwise get silently wrong or let through where Go refuses:
+ *   - raw control characters (bytes below 0x20 other than tab, LF and CR), which Go's scanner
+ *     rejects and which would cut a cJSON string short when NUL;
+ *   - a "\u0000" escape anywhere in the value: cJSON strings end at NUL, so rather than decode a
+ *     truncated string the whole request is refused (an escape is real when an odd number of
+ *     backslashes precede "u0000"; every backslash in text cJSON parsed lies inside a string);
+ *   - a UTF-8 byte order mark, which cJSON skips and Go does not.
+ * Accepted differences from Go:
+ *   - cJSON's grammar is laxer on numbers (leading zeros, "1."), and numbers are doubles: an
+ *     integer field takes "1e2" as 100 and values near 2^64 round; numbers longer than 63
+ *     characters do not parse;
+ *   - nesting is limited to CJSON_NESTING_LIMIT (1000) instead of Go's 10000; deeper input is a
+ *     clean "Input is not a valid JSON";
+ *   - a lone UTF-16 surrogate escape is a parse error (Go substitutes U+FFFD), invalid UTF-8 is
+ *     passed through rather than replaced with U+FFFD (error messages still print it as U+FFFD),
+ *     and "\u0000" is refused (Go keeps NUL);
+ *   - member names fold ASCII case only (not Go's U+212A, U+017F, U+0130, U+0131 folds);
+ *   - times are read from the decoded string, so an escaped character in a time is accepted
+ *     (Go parses the raw bytes between the quotes). */
 #include "protocol.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,24 +275,59 @@ int pl_write_result(const pl_io *io, const pl_result *r)
 
 /* --- requests ---------------------------------------------------------------------------- */
 
-int pl_read_request(sgn_buf *raw, gj_val *root, pl_result *r)
+/* Refuse what cJSON accepts or mangles in text it parsed (see the comment at the top). */
+static int check_parsed_text(const char *p, size_t n)
 {
-    sgn_error err = SGN_ERROR_INIT;
-    gj_kind kind;
+    size_t i, k;
 
-    if (sgn_read_fd(raw, 0, PL_MAX_REQUEST, &err) < 0) {
-        if (err.code == SGN_EINVALID)
-            return pl_fail(r, SGN_EINVALID,
-                           "Input is too large: a request may be at most 64 MiB (%zu bytes)",
-                           PL_MAX_REQUEST);
-        return pl_fail(r, SGN_EINVALID, "%s", PL_MSG_MALFORMED);
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        return SGN_EINVALID;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+            return SGN_EINVALID;
+        if (c == '\\' && n - i >= 6 && memcmp(p + i + 1, "u0000", 5) == 0) {
+            for (k = 0; k < i && p[i - 1 - k] == '\\'; k++)
+                ;
+            if (k % 2 == 0) /* this backslash starts an escape */
+                return SGN_EINVALID;
+        }
     }
-    if (gj_scan(root, (const char *)raw->data, raw->len, &err) < 0)
-        return pl_fail(r, SGN_EINVALID, "%s", PL_MSG_MALFORMED);
-    kind = gj_kind_of(*root);
-    if (kind != GJ_OBJECT && kind != GJ_NULL) /* Go cannot decode anything else into a struct */
-        return pl_fail(r, SGN_EINVALID, "%s", PL_MSG_MALFORMED);
     return SGN_OK;
+}
+
+int pl_read_request(cJSON **root, pl_result *r)
+{
+    sgn_buf raw = SGN_BUF_INIT;
+    sgn_error err = SGN_ERROR_INIT;
+    const char *end = NULL;
+    cJSON *v = NULL;
+    int rc;
+
+    *root = NULL;
+    if (sgn_read_fd(&raw, 0, PL_MAX_REQUEST, &err) < 0) {
+        if (err.code == SGN_EINVALID)
+            rc = pl_fail(r, SGN_EINVALID,
+                         "Input is too large: a request may be at most 64 MiB (%zu bytes)",
+                         PL_MAX_REQUEST);
+        else
+            rc = pl_fail(r, SGN_EINVALID, "%s", PL_MSG_MALFORMED);
+        goto out;
+    }
+    if (raw.len == 0 ||
+        (v = cJSON_ParseWithLengthOpts((const char *)raw.data, raw.len, &end, 0)) == NULL ||
+        check_parsed_text((const char *)raw.data, (size_t)(end - (const char *)raw.data)) < 0 ||
+        !(cJSON_IsObject(v) || cJSON_IsNull(v))) { /* Go decodes nothing else into a struct */
+        rc = pl_fail(r, SGN_EINVALID, "%s", PL_MSG_MALFORMED);
+        goto out;
+    }
+    *root = v;
+    v = NULL;
+    rc = SGN_OK;
+out:
+    cJSON_Delete(v);
+    sgn_buf_free(&raw);
+    return rc;
 }
 
 char *pl_quote(sgn_span s)
@@ -286,64 +347,78 @@ sgn_span pl_span(const sgn_buf *b)
     return s;
 }
 
-int pl_decode_struct(void *base, const pl_field *fields, size_t n_fields, gj_val v)
+/* Go's field matching without its non-ASCII folds: equal ignoring ASCII case. */
+static int key_matches(const char *key, const char *name)
 {
-    sgn_buf key = SGN_BUF_INIT;
-    gj_iter it;
-    gj_val k, val;
+    for (; *key != '\0' && *name != '\0'; key++, name++) {
+        char a = *key, b = *name;
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z')
+            b = (char)(b - 'A' + 'a');
+        if (a != b)
+            return 0;
+    }
+    return *key == '\0' && *name == '\0';
+}
+
+int pl_decode_struct(void *base, const pl_field *fields, size_t n_fields, const cJSON *v)
+{
+    const cJSON *m;
     int rc = SGN_OK;
 
-    if (gj_kind_of(v) == GJ_NULL)
+    if (cJSON_IsNull(v))
         return SGN_OK;
-    if (gj_kind_of(v) != GJ_OBJECT)
+    if (!cJSON_IsObject(v))
         return SGN_EINVALID;
-    gj_iter_init(&it, v);
-    while (rc == SGN_OK && gj_next_member(&it, &k, &val)) {
+    for (m = v->child; rc == SGN_OK && m != NULL; m = m->next) {
         size_t i;
-        if ((rc = gj_unquote(&key, k, NULL)) < 0)
-            break;
         for (i = 0; i < n_fields; i++) {
-            if (gj_key_matches(sgn_buf_cstr(&key), key.len, fields[i].name)) {
-                rc = fields[i].decode((char *)base + fields[i].offset, val);
+            if (key_matches(m->string, fields[i].name)) {
+                rc = fields[i].decode((char *)base + fields[i].offset, m);
                 break;
             }
         }
     }
-    sgn_buf_free(&key);
     return rc;
 }
 
-int pl_decode_string(void *target, gj_val v)
+/* Replace s with the string value v (cJSON strings hold no NUL: pl_read_request refuses them). */
+static int set_string(sgn_buf *s, const cJSON *v)
 {
-    sgn_buf *s = target;
-
-    switch (gj_kind_of(v)) {
-    case GJ_NULL: return SGN_OK; /* Go leaves a string unchanged for null */
-    case GJ_STRING: return gj_unquote(s, v, NULL);
-    default: return SGN_EINVALID;
-    }
+    s->len = 0;
+    return sgn_buf_puts(s, v->valuestring, NULL);
 }
 
-int pl_decode_uint64(void *target, gj_val v)
+int pl_decode_string(void *target, const cJSON *v)
 {
-    uint64_t *out = target, n = 0;
-    size_t i;
-
-    if (gj_kind_of(v) == GJ_NULL)
-        return SGN_OK;
-    if (gj_kind_of(v) != GJ_NUMBER)
+    if (cJSON_IsNull(v))
+        return SGN_OK; /* Go leaves a string unchanged for null */
+    if (!cJSON_IsString(v))
         return SGN_EINVALID;
-    /* strconv.ParseUint(s, 10, 64): digits only, no sign, fraction or exponent */
-    for (i = 0; i < v.n; i++) {
-        unsigned d;
-        if (v.p[i] < '0' || v.p[i] > '9')
-            return SGN_EINVALID;
-        d = (unsigned)(v.p[i] - '0');
-        if (n > (UINT64_MAX - d) / 10)
-            return SGN_EINVALID;
-        n = n * 10 + d;
-    }
-    *out = n;
+    return set_string(target, v);
+}
+
+/* A non-negative integral JSON number no larger than max. Go's strconv.ParseUint wants digits
+ * only; cJSON's numbers are doubles, so "1e2" passes as 100 and integers above 2^53 are rounded
+ * (a negative zero is still refused by its sign). */
+static int number_is_uint(const cJSON *v, double max)
+{
+    double d = v->valuedouble;
+
+    return cJSON_IsNumber(v) && isfinite(d) && !signbit(d) && floor(d) == d && d <= max;
+}
+
+int pl_decode_uint64(void *target, const cJSON *v)
+{
+    static const double two64 = 18446744073709551616.0; /* UINT64_MAX rounds to this */
+    uint64_t *out = target;
+
+    if (cJSON_IsNull(v))
+        return SGN_OK;
+    if (!number_is_uint(v, two64))
+        return SGN_EINVALID;
+    *out = v->valuedouble >= two64 ? UINT64_MAX : (uint64_t)v->valuedouble;
     return SGN_OK;
 }
 
@@ -355,41 +430,21 @@ static void bytes_reset(pl_bytes *b)
     b->set = 0;
 }
 
-/* A JSON array into []byte: each element a uint8 number (strconv.ParseUint(s, 10, 8)). */
-static int bytes_from_array(pl_bytes *b, gj_val v)
+/* A JSON array into []byte: each element a uint8 number (null is 0). */
+static int bytes_from_array(pl_bytes *b, const cJSON *v)
 {
-    gj_iter it;
-    gj_val e;
-    size_t n = 0, cap = 16;
-    unsigned char *data = malloc(cap);
+    const cJSON *e;
+    size_t n = 0, cap = (size_t)cJSON_GetArraySize(v);
+    unsigned char *data = malloc(cap > 0 ? cap : 1);
 
     if (data == NULL)
         return SGN_ENOMEM;
-    gj_iter_init(&it, v);
-    while (gj_next_element(&it, &e)) {
-        unsigned val = 0;
-        size_t i;
-        if (gj_kind_of(e) == GJ_NUMBER) {
-            for (i = 0; i < e.n; i++) {
-                if (e.p[i] < '0' || e.p[i] > '9' ||
-                    (val = val * 10 + (unsigned)(e.p[i] - '0')) > 255) {
-                    free(data);
-                    return SGN_EINVALID;
-                }
-            }
-        } else if (gj_kind_of(e) != GJ_NULL) {
+    for (e = v->child; e != NULL; e = e->next) {
+        if (!cJSON_IsNull(e) && !number_is_uint(e, 255)) {
             free(data);
             return SGN_EINVALID;
         }
-        if (n == cap) {
-            unsigned char *p = realloc(data, cap *= 2);
-            if (p == NULL) {
-                free(data);
-                return SGN_ENOMEM;
-            }
-            data = p;
-        }
-        data[n++] = (unsigned char)val;
+        data[n++] = cJSON_IsNull(e) ? 0 : (unsigned char)e->valuedouble;
     }
     bytes_reset(b);
     b->data = data;
@@ -398,65 +453,50 @@ static int bytes_from_array(pl_bytes *b, gj_val v)
     return SGN_OK;
 }
 
-int pl_decode_bytes(void *target, gj_val v)
+int pl_decode_bytes(void *target, const cJSON *v)
 {
     pl_bytes *b = target;
-    sgn_buf s = SGN_BUF_INIT;
     unsigned char *data = NULL;
     size_t len = 0;
-    int rc;
 
-    switch (gj_kind_of(v)) {
-    case GJ_NULL:
+    if (cJSON_IsNull(v)) {
         bytes_reset(b);
         return SGN_OK;
-    case GJ_ARRAY:
+    }
+    if (cJSON_IsArray(v))
         return bytes_from_array(b, v);
-    case GJ_STRING:
-        break;
-    default:
+    if (!cJSON_IsString(v))
         return SGN_EINVALID;
-    }
-    if ((rc = gj_unquote(&s, v, NULL)) == SGN_OK &&
-        (rc = sgn_b64_decode(&data, &len, sgn_buf_cstr(&s), s.len, NULL)) == SGN_OK) {
-        bytes_reset(b);
-        b->data = data;
-        b->len = len;
-        b->set = 1;
-    }
-    sgn_buf_free(&s);
-    return rc < 0 ? SGN_EINVALID : SGN_OK;
+    if (sgn_b64_decode(&data, &len, v->valuestring, strlen(v->valuestring), NULL) < 0)
+        return SGN_EINVALID;
+    bytes_reset(b);
+    b->data = data;
+    b->len = len;
+    b->set = 1;
+    return SGN_OK;
 }
 
-int pl_decode_time(void *target, gj_val v)
+int pl_decode_time(void *target, const cJSON *v)
 {
     pl_time *t = target;
-    char buf[64];
-    size_t i, n;
+    const char *s;
+    size_t i;
 
-    switch (gj_kind_of(v)) {
-    case GJ_NULL:
+    if (cJSON_IsNull(v)) {
         t->set = 0;
         return SGN_OK;
-    case GJ_STRING:
-        break;
-    default:
+    }
+    if (!cJSON_IsString(v))
         return SGN_EINVALID; /* Time.UnmarshalJSON: input is not a JSON string */
-    }
-    /* Go parses the raw bytes between the quotes with its strict RFC 3339 parser: upper-case
-     * 'T' and 'Z', '.' before fractions, no escapes. */
-    n = v.n - 2;
-    if (n >= sizeof(buf))
-        return SGN_EINVALID;
-    for (i = 0; i < n; i++) {
-        char c = v.p[1 + i];
-        if (!((c >= '0' && c <= '9') || c == '-' || c == ':' || c == 'T' || c == '.' || c == 'Z' ||
-              c == '+'))
+    /* Go's strict RFC 3339 parser: upper-case 'T' and 'Z', '.' before fractions */
+    s = v->valuestring;
+    for (i = 0; s[i] != '\0'; i++) {
+        char c = s[i];
+        if (i >= 63 || !((c >= '0' && c <= '9') || c == '-' || c == ':' || c == 'T' ||
+                         c == '.' || c == 'Z' || c == '+'))
             return SGN_EINVALID;
-        buf[i] = c;
     }
-    buf[n] = '\0';
-    if (sgn_time_parse_rfc3339(&t->sec, &t->nsec, buf, NULL) < 0)
+    if (sgn_time_parse_rfc3339(&t->sec, &t->nsec, s, NULL) < 0)
         return SGN_EINVALID;
     t->set = 1;
     return SGN_OK;
@@ -470,7 +510,7 @@ void pl_strlist_free(pl_strlist *l)
     memset(l, 0, sizeof(*l));
 }
 
-static int strlist_push(pl_strlist *l, const sgn_buf *s)
+static int strlist_push(pl_strlist *l, const char *s)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
@@ -485,55 +525,44 @@ static int strlist_push(pl_strlist *l, const sgn_buf *s)
         l->cap = cap;
     }
     l->off[l->n] = l->arena.len;
-    l->len[l->n] = s->len;
+    l->len[l->n] = strlen(s);
     l->n++;
-    return sgn_buf_append(&l->arena, s->data ? (const void *)s->data : "", s->len, NULL);
+    return sgn_buf_puts(&l->arena, s, NULL);
 }
 
-static int decode_strlist(pl_strlist *l, gj_val v, int keep)
+static int decode_strlist(pl_strlist *l, const cJSON *v, int keep)
 {
-    sgn_buf s = SGN_BUF_INIT;
-    gj_iter it;
-    gj_val e;
+    const cJSON *e;
     int rc = SGN_OK;
 
-    switch (gj_kind_of(v)) {
-    case GJ_NULL:
+    if (cJSON_IsNull(v)) {
         if (keep)
             pl_strlist_free(l);
         l->set = 0;
         return SGN_OK;
-    case GJ_ARRAY:
-        break;
-    default:
-        return SGN_EINVALID;
     }
+    if (!cJSON_IsArray(v))
+        return SGN_EINVALID;
     if (keep) {
         l->n = 0;
         l->arena.len = 0;
     }
-    gj_iter_init(&it, v);
-    while (rc == SGN_OK && gj_next_element(&it, &e)) {
-        if (gj_kind_of(e) == GJ_STRING)
-            rc = gj_unquote(&s, e, NULL);
-        else if (gj_kind_of(e) == GJ_NULL)
-            s.len = 0; /* null element: the zero value "" */
-        else
+    for (e = v->child; rc == SGN_OK && e != NULL; e = e->next) {
+        if (!cJSON_IsString(e) && !cJSON_IsNull(e))
             rc = SGN_EINVALID;
-        if (rc == SGN_OK && keep)
-            rc = strlist_push(l, &s);
+        else if (keep) /* a null element is the zero value "" */
+            rc = strlist_push(l, cJSON_IsString(e) ? e->valuestring : "");
     }
-    sgn_buf_free(&s);
     l->set = 1;
     return rc;
 }
 
-int pl_decode_strlist(void *target, gj_val v)
+int pl_decode_strlist(void *target, const cJSON *v)
 {
     return decode_strlist(target, v, 1);
 }
 
-int pl_decode_strlist_nilness(void *target, gj_val v)
+int pl_decode_strlist_nilness(void *target, const cJSON *v)
 {
     pl_strlist tmp;
     int rc;
@@ -571,39 +600,27 @@ void pl_byteslist_free(pl_byteslist *l)
     memset(l, 0, sizeof(*l));
 }
 
-int pl_decode_byteslist(void *target, gj_val v)
+int pl_decode_byteslist(void *target, const cJSON *v)
 {
     pl_byteslist *l = target;
-    gj_iter it;
-    gj_val e;
-    size_t cap = 0;
+    const cJSON *e;
+    size_t n = 0;
     int rc = SGN_OK;
 
-    switch (gj_kind_of(v)) {
-    case GJ_NULL:
+    if (cJSON_IsNull(v)) {
         pl_byteslist_free(l);
         return SGN_OK;
-    case GJ_ARRAY:
-        break;
-    default:
-        return SGN_EINVALID;
     }
+    if (!cJSON_IsArray(v))
+        return SGN_EINVALID;
     pl_byteslist_free(l);
     l->set = 1;
-    gj_iter_init(&it, v);
-    while (rc == SGN_OK && gj_next_element(&it, &e)) {
-        if (l->n == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            pl_bytes *items = realloc(l->items, ncap * sizeof(*items));
-            if (items == NULL)
-                return SGN_ENOMEM;
-            l->items = items;
-            cap = ncap;
-        }
-        memset(&l->items[l->n], 0, sizeof(l->items[l->n]));
-        l->n++;
-        rc = pl_decode_bytes(&l->items[l->n - 1], e);
-    }
+    for (e = v->child; e != NULL; e = e->next)
+        n++;
+    if (n > 0 && (l->items = calloc(n, sizeof(*l->items))) == NULL)
+        return SGN_ENOMEM;
+    for (e = v->child; rc == SGN_OK && e != NULL; e = e->next)
+        rc = pl_decode_bytes(&l->items[l->n++], e);
     return rc;
 }
 
@@ -616,62 +633,44 @@ void pl_config_free(pl_config *c)
     memset(c, 0, sizeof(*c));
 }
 
-static pl_cfg_value *config_slot(pl_config *c, const sgn_buf *key)
+static pl_cfg_value *config_slot(pl_config *c, const char *key)
 {
-    sgn_span k = pl_span(key);
-
-    if (sgn_span_eq(k, PL_CFG_LOCAL_STORE))
+    if (strcmp(key, PL_CFG_LOCAL_STORE) == 0)
         return &c->local_store;
-    if (sgn_span_eq(k, PL_CFG_AWS_REGION))
+    if (strcmp(key, PL_CFG_AWS_REGION) == 0)
         return &c->aws_region;
-    if (sgn_span_eq(k, PL_CFG_AWS_PROFILE))
+    if (strcmp(key, PL_CFG_AWS_PROFILE) == 0)
         return &c->aws_profile;
-    if (sgn_span_eq(k, PL_CFG_ENDPOINT_URL))
+    if (strcmp(key, PL_CFG_ENDPOINT_URL) == 0)
         return &c->endpoint_url;
     return NULL;
 }
 
-int pl_decode_config(void *target, gj_val v)
+int pl_decode_config(void *target, const cJSON *v)
 {
     pl_config *c = target;
-    sgn_buf key = SGN_BUF_INIT, val = SGN_BUF_INIT;
-    gj_iter it;
-    gj_val k, e;
+    const cJSON *m;
     int rc = SGN_OK;
 
-    switch (gj_kind_of(v)) {
-    case GJ_NULL:
+    if (cJSON_IsNull(v)) {
         pl_config_free(c); /* a nil map */
         return SGN_OK;
-    case GJ_OBJECT:
-        break;
-    default:
-        return SGN_EINVALID;
     }
+    if (!cJSON_IsObject(v))
+        return SGN_EINVALID;
     c->set = 1; /* decoding into an existing map adds to it, as Go does */
-    gj_iter_init(&it, v);
-    while (rc == SGN_OK && gj_next_member(&it, &k, &e)) {
+    for (m = v->child; rc == SGN_OK && m != NULL; m = m->next) {
         pl_cfg_value *slot;
-        if (gj_kind_of(e) == GJ_STRING)
-            rc = gj_unquote(&val, e, NULL);
-        else if (gj_kind_of(e) == GJ_NULL)
-            val.len = 0;
-        else
-            rc = SGN_EINVALID;
-        if (rc == SGN_OK)
-            rc = gj_unquote(&key, k, NULL);
-        if (rc != SGN_OK)
-            break;
+        if (!cJSON_IsString(m) && !cJSON_IsNull(m))
+            return SGN_EINVALID;
         c->n_keys++;
-        if ((slot = config_slot(c, &key)) != NULL) {
+        if ((slot = config_slot(c, m->string)) != NULL) {
             slot->present = 1;
             slot->value.len = 0;
-            rc = sgn_buf_append(&slot->value, val.data ? (const void *)val.data : "", val.len,
-                                NULL);
+            if (cJSON_IsString(m)) /* null: the zero value "" */
+                rc = set_string(&slot->value, m);
         }
     }
-    sgn_buf_free(&key);
-    sgn_buf_free(&val);
     return rc;
 }
 

@@ -1,7 +1,8 @@
 /* The Notation plugin protocol on this process's standard streams.
  *
- * Requests: stdin is read to EOF (at most PL_MAX_REQUEST bytes) and decoded with Go's
- * encoding/json rules (gojson.h) into the command's request struct through tables of fields.
+ * Requests: stdin is read to EOF (at most PL_MAX_REQUEST bytes), parsed with cJSON and decoded
+ * into the command's request struct through tables of fields, following Go's encoding/json
+ * where cJSON allows (protocol.c lists where it does not).
  * Responses: on success stdout holds exactly one compact JSON value (no newline) and the exit code
  * is 0; on failure stderr holds exactly {"errorCode":"...","errorMessage":"..."} and the exit code
  * is 1. This is the only file that maps sgn codes to Notation errorCode strings.
@@ -16,7 +17,6 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
-#include "gojson.h"
 #include "sgn/buf.h"
 #include "sgn/error.h"
 #include "sgn/identity.h"
@@ -62,41 +62,44 @@ const char *pl_error_code(int code);
 
 /* --- requests ---------------------------------------------------------------------------- */
 
-/* Read stdin and check its first JSON value. Failures are recorded in r as VALIDATION_ERROR
- * ("Input is not a valid JSON", or a size message above PL_MAX_REQUEST). */
-int pl_read_request(sgn_buf *raw, gj_val *root, pl_result *r);
+/* Read stdin and parse its first JSON value (what follows it is ignored, as by Go's
+ * Decoder.Decode). On success *root is an object or a JSON null, owned by the caller
+ * (cJSON_Delete). Failures are recorded in r as VALIDATION_ERROR ("Input is not a valid JSON", or
+ * a size message above PL_MAX_REQUEST). */
+int pl_read_request(cJSON **root, pl_result *r);
 
 /* A field decoder stores the JSON value v into the field at target. It returns SGN_EINVALID when
  * Go's decoder would fail (wrong JSON type, bad base64, bad time, out-of-range number). */
-typedef int (*pl_decode_fn)(void *target, gj_val v);
+typedef int (*pl_decode_fn)(void *target, const cJSON *v);
 
 typedef struct pl_field {
-    const char *name; /* JSON name, matched like Go does */
+    const char *name; /* JSON name, matched ignoring ASCII case like Go does */
     pl_decode_fn decode;
     size_t offset;    /* of the field inside the struct */
 } pl_field;
 
 /* Decode an object into the struct at base (null leaves it as it is; members merge into what a
- * previous occurrence set; unknown members are skipped). */
-int pl_decode_struct(void *base, const pl_field *fields, size_t n_fields, gj_val v);
+ * previous occurrence set; unknown members are skipped). Every member that names a field is
+ * decoded in order, so with repeated names the last one wins and any bad one fails, as in Go. */
+int pl_decode_struct(void *base, const pl_field *fields, size_t n_fields, const cJSON *v);
 
 /* Field decoders, one per Go type of the contract. */
-int pl_decode_string(void *target, gj_val v);   /* string: sgn_buf */
-int pl_decode_uint64(void *target, gj_val v);   /* uint64: uint64_t */
+int pl_decode_string(void *target, const cJSON *v);   /* string: sgn_buf */
+int pl_decode_uint64(void *target, const cJSON *v);   /* uint64: uint64_t */
 
 typedef struct pl_bytes {
     unsigned char *data;
     size_t len;
     int set;                                     /* non-nil */
 } pl_bytes;
-int pl_decode_bytes(void *target, gj_val v);    /* []byte: pl_bytes */
+int pl_decode_bytes(void *target, const cJSON *v);    /* []byte: pl_bytes */
 
 typedef struct pl_time {
     int set;                                     /* non-nil pointer */
     int64_t sec;
     int32_t nsec;
 } pl_time;
-int pl_decode_time(void *target, gj_val v);     /* *time.Time: pl_time */
+int pl_decode_time(void *target, const cJSON *v);     /* *time.Time: pl_time */
 
 typedef struct pl_strlist {
     int set;                                     /* non-nil slice */
@@ -106,9 +109,9 @@ typedef struct pl_strlist {
     size_t *len;
     size_t cap;
 } pl_strlist;
-int pl_decode_strlist(void *target, gj_val v);  /* []string: pl_strlist */
+int pl_decode_strlist(void *target, const cJSON *v);  /* []string: pl_strlist */
 /* Validate a []string and remember only whether it is nil (for fields the plugin ignores). */
-int pl_decode_strlist_nilness(void *target, gj_val v); /* int */
+int pl_decode_strlist_nilness(void *target, const cJSON *v); /* int */
 /* Spans over the items (valid while the list lives). *out is malloc'd (NULL when n == 0). */
 int pl_strlist_spans(sgn_span **out, const pl_strlist *l, sgn_error *err);
 void pl_strlist_free(pl_strlist *l);
@@ -118,7 +121,7 @@ typedef struct pl_byteslist {
     size_t n;
     pl_bytes *items;
 } pl_byteslist;
-int pl_decode_byteslist(void *target, gj_val v); /* [][]byte: pl_byteslist */
+int pl_decode_byteslist(void *target, const cJSON *v); /* [][]byte: pl_byteslist */
 void pl_byteslist_free(pl_byteslist *l);
 
 /* map[string]string pluginConfig, keeping only the keys the plugin reads. */
@@ -140,7 +143,7 @@ typedef struct pl_config {
     pl_cfg_value aws_profile;
     pl_cfg_value endpoint_url;
 } pl_config;
-int pl_decode_config(void *target, gj_val v);   /* map[string]string: pl_config */
+int pl_decode_config(void *target, const cJSON *v);   /* map[string]string: pl_config */
 void pl_config_free(pl_config *c);
 /* The value of a present, non-empty key as a C string, else NULL. */
 const char *pl_config_get(const pl_cfg_value *v);
