@@ -70,6 +70,8 @@ int sgn_authority__get_number(int64_t *out, int *present, const cJSON *in, const
                               int required, sgn_error *err);
 int sgn_authority__check_profile_name(const char *name, sgn_error *err);
 int sgn_authority__check_account(const char *owner, const char *member, sgn_error *err);
+/* A revocation reason: 1 to 500 characters. */
+int sgn_authority__check_reason(const char *reason, sgn_error *err);
 
 /* ARNs the store mints. Returns malloc'd strings. */
 char *sgn_authority__profile_arn(const sgn_authority *a, const char *name);

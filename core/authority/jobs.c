@@ -359,9 +359,8 @@ int sgn_authority_revoke_signature(sgn_authority *a, const cJSON *in, cJSON **ou
         (rc = sgn_authority__get_string(&reason, in, "reason", 1, err)) < 0 ||
         (rc = sgn_authority__get_string(&owner, in, "jobOwner", 0, err)) < 0)
         return rc;
-    if (strlen(reason) < 1 || strlen(reason) > 500)
-        return sgn_authority__fail(err, 400, "ValidationException",
-                                   "The revocation reason must be 1 to 500 characters");
+    if ((rc = sgn_authority__check_reason(reason, err)) < 0)
+        return rc;
     if (owner && *owner) {
         if ((rc = sgn_authority__check_account(owner, "jobOwner", err)) < 0)
             return rc;

@@ -574,9 +574,8 @@ int sgn_authority_revoke_signing_profile(sgn_authority *a, const cJSON *in, cJSO
                                    "failed to satisfy constraint: Member must satisfy regular "
                                    "expression pattern: ^[a-zA-Z0-9]{10}$",
                                    version);
-    if (strlen(reason) < 1 || strlen(reason) > 500)
-        return sgn_authority__fail(err, 400, "ValidationException",
-                                   "The revocation reason must be 1 to 500 characters");
+    if ((rc = sgn_authority__check_reason(reason, err)) < 0)
+        return rc;
     if ((rc = sgn_authority__begin(a, err)) < 0)
         return rc;
     if ((rc = load_profile(&p, &found, a, name, version, err)) < 0)

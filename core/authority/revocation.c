@@ -185,9 +185,8 @@ int sgn_authority_revoke_certificate(sgn_authority *a, const cJSON *in, cJSON **
         return sgn_authority__fail(err, 400, "ValidationException",
                                    "certificateHash must be the 96 hex digits of the SHA-384 of "
                                    "the certificate's TBSCertificate");
-    if (strlen(reason) < 1 || strlen(reason) > 500)
-        return sgn_authority__fail(err, 400, "ValidationException",
-                                   "The revocation reason must be 1 to 500 characters");
+    if ((rc = sgn_authority__check_reason(reason, err)) < 0)
+        return rc;
     if ((rc = sgn_authority__begin(a, err)) < 0)
         return rc;
     if ((rc = sgn_authority__prepare(

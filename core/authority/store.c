@@ -214,6 +214,16 @@ int sgn_authority__check_account(const char *owner, const char *member, sgn_erro
     return SGN_OK;
 }
 
+int sgn_authority__check_reason(const char *reason, sgn_error *err)
+{
+    size_t n = strlen(reason);
+
+    if (n < 1 || n > 500)
+        return sgn_authority__fail(err, 400, "ValidationException",
+                                   "The revocation reason must be 1 to 500 characters");
+    return SGN_OK;
+}
+
 static char *fmt_alloc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *fmt_alloc(const char *fmt, ...)
 {
