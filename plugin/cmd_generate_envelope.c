@@ -66,18 +66,6 @@ static int validate(const ge_request *q, pl_result *r)
     return SGN_OK;
 }
 
-static int fail_quoted(pl_result *r, int code, const char *prefix, sgn_span s, const char *suffix)
-{
-    char *q = pl_quote(s);
-    int rc;
-
-    if (q == NULL)
-        return pl_fail(r, SGN_ENOMEM, "out of memory");
-    rc = pl_fail(r, code, "%s%s%s", prefix, q, suffix);
-    free(q);
-    return rc;
-}
-
 /* arn.Parse(keyId) and strings.Split(resource, "/") == 3 parts; *name and *owner point into a. */
 static int parse_key_id(sgn_arn *a, const char **name, const char **owner, sgn_span key_id)
 {
@@ -191,17 +179,14 @@ int pl_cmd_generate_envelope(pl_ctx *ctx, pl_result *r)
         rc = pl_fail(r, SGN_EINVALID, MSG_EXPIRY);
         goto out;
     }
-    if (!sgn_span_eq(pl_span(&q.contract_version), SGN_CONTRACT_VERSION)) {
-        rc = fail_quoted(r, SGN_ECONTRACT, "", pl_span(&q.contract_version),
-                         " is not a supported notary plugin contract version");
+    if ((rc = pl_check_contract(r, pl_span(&q.contract_version))) < 0)
         goto out;
-    }
     pl_backend_choose(&plan, &q.config, pl_span(&q.key_id));
     type = pl_span(&q.envelope_type);
     /* JWS always; COSE only from the local Signer (our extension: AWS Signer makes JWS only) */
     cose = sgn_span_eq(type, SGN_ENVELOPE_COSE) && plan.kind == PL_BACKEND_LOCAL;
     if (!sgn_span_eq(type, SGN_ENVELOPE_JWS) && !cose) {
-        rc = fail_quoted(r, SGN_EINVALID, "envelope type ", type, " is not supported");
+        rc = pl_fail_quoted(r, SGN_EINVALID, "envelope type ", type, " is not supported");
         goto out;
     }
     if (parse_key_id(&arn, &name, &owner, pl_span(&q.key_id)) < 0) {

@@ -189,18 +189,6 @@ static int validate(const vs_request *q, pl_result *r)
     return SGN_OK;
 }
 
-static int fail_quoted(pl_result *r, int code, const char *prefix, sgn_span s, const char *suffix)
-{
-    char *q = pl_quote(s);
-    int rc;
-
-    if (q == NULL)
-        return pl_fail(r, SGN_ENOMEM, "out of memory");
-    rc = pl_fail(r, code, "%s%s%s", prefix, q, suffix);
-    free(q);
-    return rc;
-}
-
 /* getValueAsString: the attribute must be present with a string value. */
 static int get_attr(sgn_span *out, const vs_attr *a, const char *name, pl_result *r)
 {
@@ -226,10 +214,10 @@ static int check_request(const vs_request *q, const sgn_span *ids, size_t n_ids,
 {
     const struct vs_critical *c = &q->signature.critical;
     size_t i;
+    int rc;
 
-    if (!sgn_span_eq(pl_span(&q->contract_version), SGN_CONTRACT_VERSION))
-        return fail_quoted(r, SGN_ECONTRACT, "", pl_span(&q->contract_version),
-                           " is not a supported notary plugin contract version");
+    if ((rc = pl_check_contract(r, pl_span(&q->contract_version))) < 0)
+        return rc;
     if (sgn_identity_has_wildcard(ids, n_ids))
         return pl_fail(r, SGN_EINVALID, "%s", MSG_WILDCARD);
     for (i = 0; i < n_caps; i++)

@@ -341,6 +341,26 @@ char *pl_quote(sgn_span s)
     return sgn_buf_detach(&b, NULL);
 }
 
+int pl_fail_quoted(pl_result *r, int code, const char *prefix, sgn_span s, const char *suffix)
+{
+    char *q = pl_quote(s);
+    int rc;
+
+    if (q == NULL)
+        return pl_fail(r, SGN_ENOMEM, "out of memory");
+    rc = pl_fail(r, code, "%s%s%s", prefix, q, suffix);
+    free(q);
+    return rc;
+}
+
+int pl_check_contract(pl_result *r, sgn_span v)
+{
+    if (sgn_span_eq(v, SGN_CONTRACT_VERSION))
+        return SGN_OK;
+    return pl_fail_quoted(r, SGN_ECONTRACT, "", v,
+                          " is not a supported notary plugin contract version");
+}
+
 sgn_span pl_span(const sgn_buf *b)
 {
     sgn_span s = {sgn_buf_cstr(b), b->len};

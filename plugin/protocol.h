@@ -150,6 +150,11 @@ const char *pl_config_get(const pl_cfg_value *v);
 
 /* Go's %q of s, for messages: a malloc'd string, or NULL when out of memory. */
 char *pl_quote(sgn_span s);
+/* pl_fail with the message prefix, Go's %q of s, suffix. */
+int pl_fail_quoted(pl_result *r, int code, const char *prefix, sgn_span s, const char *suffix);
+/* UNSUPPORTED_CONTRACT_VERSION "\"<v>\" is not a supported notary plugin contract version"
+ * unless v is SGN_CONTRACT_VERSION. */
+int pl_check_contract(pl_result *r, sgn_span v);
 
 /* Span of a string field. */
 sgn_span pl_span(const sgn_buf *b);

@@ -1,8 +1,6 @@
 /* Signing job commands: describe, list, revoke. */
 #include "service.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 static const sl_param describe_params[] = {
     {"job-id", "jobId", SL_CONV_STRING, 1, NULL},
 };

@@ -1,8 +1,6 @@
 /* Signing platform commands: list and get. */
 #include "service.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 static const sl_param list_params[] = {
     {"category", "category", SL_CONV_STRING, 0, NULL},
     {"partner", "partner", SL_CONV_STRING, 0, NULL},

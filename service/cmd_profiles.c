@@ -1,8 +1,6 @@
 /* Signing profile commands: put, get, list, cancel and revoke. */
 #include "service.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 static const sl_param put_params[] = {
     {"profile-name", "profileName", SL_CONV_STRING, 1, NULL},
     {"platform-id", "platformId", SL_CONV_STRING, 1, NULL},

@@ -1,8 +1,6 @@
 /* Signing and revocation checks: sign-payload, get-revocation-status, revoke-certificate. */
 #include "service.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 static const sl_param sign_params[] = {
     {"profile-name", "profileName", SL_CONV_STRING, 1, NULL},
     {"payload", "payload", SL_CONV_PAYLOAD, 1, NULL},

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 static int print_store(sgn_authority *a, sgn_error *err)
 {
     cJSON *out = cJSON_CreateObject();

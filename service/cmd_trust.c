@@ -9,8 +9,6 @@
 #include "sgn/notation_trust.h"
 #include "sgn/util.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 int sl_cmd_export_root(sl_ctx *ctx, int argc, char **argv, sgn_error *err)
 {
     enum { O_FILE };

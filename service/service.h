@@ -22,6 +22,9 @@
 /* Help text is wrapped at this many columns. */
 #define SL_HELP_WIDTH 96
 
+/* Element count of a static array. */
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Environment values, read once by main.c (commands never call getenv). */
 typedef struct sl_env {
     const char *signer_local_store;
