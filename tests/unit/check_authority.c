@@ -719,7 +719,7 @@ START_TEST(test_local_backend)
     sgn_strlist revoked = SGN_STRLIST_INIT;
     static const unsigned char payload[] = "{\"targetArtifact\":{}}";
     sgn_sign_request req = {"Backend", "", payload, sizeof(payload) - 1,
-                            SGN_PAYLOAD_FORMAT_NOTARY, NULL};
+                            SGN_PAYLOAD_FORMAT_NOTARY, NULL, NULL};
     sgn_envelope_info info;
     sgn_revocation_query q;
     sgn_strlist hashes = SGN_STRLIST_INIT;
@@ -760,7 +760,7 @@ START_TEST(test_local_backend_missing_store)
     sgn_backend *b = NULL;
     sgn_sign_result r;
     static const unsigned char payload[] = "{}";
-    sgn_sign_request req = {"P1", NULL, payload, 2, SGN_PAYLOAD_FORMAT_NOTARY, NULL};
+    sgn_sign_request req = {"P1", NULL, payload, 2, SGN_PAYLOAD_FORMAT_NOTARY, NULL, NULL};
     struct stat sb;
 
     ck_assert_sgn_ok(sgn_local_backend_new(&b, "/tmp/sgn-no-such-store-dir", &err), &err);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "sgn/aws.h"
 #include "sgn/error.h"
 
 #define SGN_PAYLOAD_FORMAT_NOTARY "application/vnd.cncf.notary.payload.v1+json"
@@ -38,6 +39,8 @@ typedef struct sgn_sign_request {
     size_t payload_len;
     const char *payload_format;
     const char *envelope_type;   /* NULL = JWS. COSE is a local Signer extension. */
+    const char *profile_arn;     /* the keyId, when known: the AWS backend takes the fallback
+                                    region and the partition check from it */
 } sgn_sign_request;
 
 typedef struct sgn_sign_result {
@@ -53,6 +56,7 @@ void sgn_sign_result_free(sgn_sign_result *r);
 
 typedef struct sgn_revocation_query {
     int64_t signature_timestamp; /* Unix seconds */
+    int32_t signature_timestamp_nsec; /* sent to AWS with millisecond precision, as Go does */
     const char *platform_id;
     const char *profile_version_arn;
     const char *job_arn;
@@ -83,12 +87,18 @@ int sgn_backend_get_revocation_status(sgn_backend *b, const sgn_revocation_query
                                       sgn_strlist *revoked, sgn_error *err);
 void sgn_backend_free(sgn_backend *b);
 
-/* Options of the AWS backend, taken from pluginConfig and the environment by the caller. */
+/* Options of the AWS backend, taken from pluginConfig and the environment by the caller. Only
+ * pointers are kept: everything must outlive the backend. */
 typedef struct sgn_aws_options {
-    const char *region;          /* aws-region */
-    const char *profile;         /* aws-profile */
-    const char *endpoint_url;    /* aws-signer-endpoint-url */
+    const char *region;          /* pluginConfig aws-region; NULL or "" = unset */
+    const char *profile;         /* pluginConfig aws-profile */
+    const char *endpoint_url;    /* pluginConfig aws-signer-endpoint-url */
     const char *user_agent_version;
+    const sgn_aws_env *env;      /* the environment, read through the caller; NULL = empty */
+    const sgn_aws_log *log;      /* the debug log, or NULL */
+    long timeout_ms;             /* budget of one call, all attempts included; 0 = the default
+                                    for the operation (sgn/aws_signer.h) */
+    long connect_timeout_ms;     /* 0 = SGN_HTTP_DEFAULT_CONNECT_TIMEOUT_MS */
 } sgn_aws_options;
 
 /* The AWS Signer client backend (core/aws). */
