@@ -48,9 +48,33 @@ static int config_cstr(const char **out, const pl_cfg_value *v, const char *key,
     return SGN_OK;
 }
 
-int pl_backend_open(sgn_backend **out, const pl_backend_plan *plan, const pl_config *cfg,
-                    const pl_env *env, sgn_error *err)
+/* A whole number of milliseconds in [1, 600000] (ten minutes: longer than any host waits). */
+static int config_ms(long *out, const pl_cfg_value *v, const char *key, sgn_error *err)
 {
+    const char *s = pl_config_get(v);
+    long ms = 0;
+    size_t i;
+
+    *out = 0;
+    if (s == NULL)
+        return SGN_OK;
+    for (i = 0; s[i] != '\0' && i < 7; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            break;
+        ms = ms * 10 + (s[i] - '0');
+    }
+    if (has_nul(pl_span(&v->value)) || i == 0 || s[i] != '\0' || ms < 1 || ms > 600000)
+        return sgn_error_set(err, SGN_EINVALID,
+                             "pluginConfig \"%s\" must be a whole number of milliseconds from 1 "
+                             "to 600000, not \"%.64s\"", key, s);
+    *out = ms;
+    return SGN_OK;
+}
+
+int pl_backend_open(sgn_backend **out, const pl_backend_plan *plan, const pl_config *cfg,
+                    const pl_ctx *ctx, sgn_error *err)
+{
+    const pl_env *env = ctx->env;
     sgn_aws_options opts;
     const char *dir = NULL;
     char *default_dir = NULL;
@@ -74,8 +98,13 @@ int pl_backend_open(sgn_backend **out, const pl_backend_plan *plan, const pl_con
     memset(&opts, 0, sizeof(opts));
     if ((rc = config_cstr(&opts.region, &cfg->aws_region, PL_CFG_AWS_REGION, err)) < 0 ||
         (rc = config_cstr(&opts.profile, &cfg->aws_profile, PL_CFG_AWS_PROFILE, err)) < 0 ||
-        (rc = config_cstr(&opts.endpoint_url, &cfg->endpoint_url, PL_CFG_ENDPOINT_URL, err)) < 0)
+        (rc = config_cstr(&opts.endpoint_url, &cfg->endpoint_url, PL_CFG_ENDPOINT_URL, err)) < 0 ||
+        (rc = config_ms(&opts.timeout_ms, &cfg->timeout_ms, PL_CFG_TIMEOUT_MS, err)) < 0 ||
+        (rc = config_ms(&opts.connect_timeout_ms, &cfg->connect_timeout_ms,
+                        PL_CFG_CONNECT_TIMEOUT_MS, err)) < 0)
         return rc;
     opts.user_agent_version = SGN_VERSION;
+    opts.env = env->aws;
+    opts.log = ctx->log != NULL && ctx->log->f != NULL ? &ctx->aws_log : NULL;
     return sgn_aws_backend_new(out, &opts, err);
 }

@@ -4,8 +4,9 @@
  *   2. else, if the relevant ARN (generate-envelope: the keyId; verify-signature: the signature's
  *      signingProfileVersion) parses with region "local": the local Signer at the default store
  *      ($SIGNER_LOCAL_STORE, $XDG_DATA_HOME/signer-local, ~/.local/share/signer-local);
- *   3. else AWS Signer, configured by pluginConfig aws-region, aws-profile and
- *      aws-signer-endpoint-url.
+ *   3. else AWS Signer, configured by pluginConfig aws-region, aws-profile,
+ *      aws-signer-endpoint-url, and our aws-timeout-ms / aws-connect-timeout-ms, plus the
+ *      environment (credentials, region, endpoints: core/include/sgn/aws_*.h).
  * Choosing is pure; a backend is created only when a call is about to be made. */
 #ifndef SGN_PLUGIN_BACKEND_SELECT_H
 #define SGN_PLUGIN_BACKEND_SELECT_H
@@ -25,7 +26,7 @@ void pl_backend_choose(pl_backend_plan *plan, const pl_config *cfg, sgn_span arn
 /* Create the planned backend. Failures (a local-store value holding a NUL, no default store
  * directory, out of memory, AWS configuration) are reported through err. */
 int pl_backend_open(sgn_backend **out, const pl_backend_plan *plan, const pl_config *cfg,
-                    const pl_env *env, sgn_error *err);
+                    const pl_ctx *ctx, sgn_error *err);
 
 const char *pl_backend_name(const pl_backend_plan *plan);
 

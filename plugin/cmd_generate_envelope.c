@@ -200,7 +200,7 @@ int pl_cmd_generate_envelope(pl_ctx *ctx, pl_result *r)
 
     pl_log_debug(ctx->log, "calling SignPayload on the %s for profile %s (owner %s)",
                  pl_backend_name(&plan), name, owner);
-    if ((rc = pl_backend_open(&backend, &plan, &q.config, ctx->env, &err)) < 0) {
+    if ((rc = pl_backend_open(&backend, &plan, &q.config, ctx, &err)) < 0) {
         rc = pl_fail_error(r, &err);
         goto out;
     }
@@ -211,6 +211,7 @@ int pl_cmd_generate_envelope(pl_ctx *ctx, pl_result *r)
     sreq.payload_len = q.payload.len;
     sreq.payload_format = sgn_buf_cstr(&q.payload_type);
     sreq.envelope_type = cose ? SGN_ENVELOPE_COSE : NULL;
+    sreq.profile_arn = sgn_buf_cstr(&q.key_id);
     if ((rc = sgn_backend_sign_payload(backend, &sreq, &sres, &err)) < 0) {
         pl_log_debug(ctx->log, "SignPayload failed: %s (%s)", err.msg,
                      err.svc_code[0] ? err.svc_code : sgn_code_name(err.code));

@@ -356,12 +356,13 @@ static int check_revocation(pl_ctx *ctx, const vs_request *q, cJSON *results, pl
     if (has_nul(profile_version) || has_nul(job)) {
         /* such ARNs cannot be sent; AWS Signer would reject them, so fail closed the same way */
         rc = sgn_error_set(&err, SGN_EINVALID, "the signature's ARNs contain a NUL character");
-    } else if ((rc = pl_backend_open(&backend, &plan, &q->config, ctx->env, &err)) < 0) {
+    } else if ((rc = pl_backend_open(&backend, &plan, &q->config, ctx, &err)) < 0) {
         rc = pl_fail_error(r, &err); /* like the Go plugin's client creation failure */
         goto out;
     } else {
         memset(&query, 0, sizeof(query));
         query.signature_timestamp = c->authentic_signing_time.sec;
+        query.signature_timestamp_nsec = c->authentic_signing_time.nsec;
         query.platform_id = SGN_PLATFORM_NOTATION;
         query.profile_version_arn = profile_version.ptr;
         query.job_arn = job.ptr;

@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "protocol.h"
+#include "sgn/aws.h"
 
 #define PL_NAME "com.amazonaws.signer.notation.plugin"
 #define PL_DESCRIPTION "AWS Signer plugin for Notation"
@@ -18,11 +19,13 @@ typedef struct pl_env {
     const char *home;
     const char *signer_local_store; /* SIGNER_LOCAL_STORE */
     const char *xdg_data_home;
+    const sgn_aws_env *aws;         /* the whole environment, for the AWS client */
 } pl_env;
 
 typedef struct pl_ctx {
     const pl_env *env;
     pl_log *log;
+    sgn_aws_log aws_log;            /* the AWS client's lines, into the debug log */
 } pl_ctx;
 
 /* Every command fills r with a response or a failure; the return value is r's code. */

@@ -57,8 +57,20 @@ static const pl_command *find_command(int argc, char **argv)
     return NULL;
 }
 
+static const char *read_env(void *ud, const char *name)
+{
+    (void)ud;
+    return getenv(name);
+}
+
+static void aws_log_line(void *ud, const char *line)
+{
+    pl_log_debug(ud, "%s", line);
+}
+
 int main(int argc, char **argv)
 {
+    static const sgn_aws_env aws_env = {read_env, NULL};
     pl_io io;
     pl_env env;
     pl_log log = {NULL};
@@ -76,8 +88,11 @@ int main(int argc, char **argv)
     env.home = getenv("HOME");
     env.signer_local_store = getenv("SIGNER_LOCAL_STORE");
     env.xdg_data_home = getenv("XDG_DATA_HOME");
+    env.aws = &aws_env;
     ctx.env = &env;
     ctx.log = &log;
+    ctx.aws_log.fn = aws_log_line;
+    ctx.aws_log.ud = &log;
 
     cmd = find_command(argc, argv);
     if (cmd == NULL) {

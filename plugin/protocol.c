@@ -650,6 +650,8 @@ void pl_config_free(pl_config *c)
     sgn_buf_free(&c->aws_region.value);
     sgn_buf_free(&c->aws_profile.value);
     sgn_buf_free(&c->endpoint_url.value);
+    sgn_buf_free(&c->timeout_ms.value);
+    sgn_buf_free(&c->connect_timeout_ms.value);
     memset(c, 0, sizeof(*c));
 }
 
@@ -663,6 +665,10 @@ static pl_cfg_value *config_slot(pl_config *c, const char *key)
         return &c->aws_profile;
     if (strcmp(key, PL_CFG_ENDPOINT_URL) == 0)
         return &c->endpoint_url;
+    if (strcmp(key, PL_CFG_TIMEOUT_MS) == 0)
+        return &c->timeout_ms;
+    if (strcmp(key, PL_CFG_CONNECT_TIMEOUT_MS) == 0)
+        return &c->connect_timeout_ms;
     return NULL;
 }
 

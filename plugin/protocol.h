@@ -129,6 +129,8 @@ void pl_byteslist_free(pl_byteslist *l);
 #define PL_CFG_AWS_REGION "aws-region"
 #define PL_CFG_AWS_PROFILE "aws-profile"
 #define PL_CFG_ENDPOINT_URL "aws-signer-endpoint-url"
+#define PL_CFG_TIMEOUT_MS "aws-timeout-ms"                 /* extension */
+#define PL_CFG_CONNECT_TIMEOUT_MS "aws-connect-timeout-ms" /* extension */
 
 typedef struct pl_cfg_value {
     int present;
@@ -142,6 +144,8 @@ typedef struct pl_config {
     pl_cfg_value aws_region;
     pl_cfg_value aws_profile;
     pl_cfg_value endpoint_url;
+    pl_cfg_value timeout_ms;
+    pl_cfg_value connect_timeout_ms;
 } pl_config;
 int pl_decode_config(void *target, const cJSON *v);   /* map[string]string: pl_config */
 void pl_config_free(pl_config *c);
