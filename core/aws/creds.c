@@ -767,7 +767,7 @@ static int from_imds(sgn_aws_creds *out, chain *ch, const char *required_by, sgn
     n = strlen(m.base);
     while (n > 0 && m.base[n - 1] == '/')
         m.base[--n] = '\0';
-    snprintf(m.source, sizeof(m.source), "EC2 instance metadata (%s)", m.base);
+    snprintf(m.source, sizeof(m.source), "EC2 instance metadata (%.120s)", m.base);
     m.timeout_ms = 1000;
     if (tmo != NULL) {
         char *end;
