@@ -120,13 +120,14 @@ def test_key_id_rejected(plugin, key_id):
     "arn:aws:signer:us-west-2:1:2:/signing-profiles/NotationProfile",     # colons stay in the resource
 ])
 def test_valid_key_id_reaches_aws_backend(plugin, key_id):
-    """An ARN the Go plugin accepts goes to AWS Signer, which answers a plain ERROR here (the
-    network backend is not part of this build, or the configured endpoint refuses)."""
+    """An ARN the Go plugin accepts goes to AWS Signer: here the configured endpoint refuses the
+    connection, so after the retries the plugin answers a plain ERROR naming the endpoint."""
     env = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
            "AWS_EC2_METADATA_DISABLED": "true"}
     req = envelope_request(keyId=key_id, pluginConfig=AWS_OFFLINE_CONFIG)
     msg = plugin.run("generate-envelope", stdin=req, env=env, timeout=300).error("ERROR")
     assert msg and BAD_KEY not in msg
+    assert "http://127.0.0.1:9" in msg and "after 3 attempts" in msg, msg
 
 
 def test_unknown_plugin_config_keys_are_ignored(plugin):
@@ -237,3 +238,24 @@ def test_local_cose_rejected_when_key_not_local(plugin, tmp_path):
 def test_local_cose_invalid_key_id_after_type(plugin, store):
     req = local_request(store, signatureEnvelopeType=COSE, keyId="NotAnArn")
     plugin.run("generate-envelope", stdin=req).error("VALIDATION_ERROR", "NotAnArn" + BAD_KEY)
+
+
+@pytest.mark.parametrize("key", ["aws-timeout-ms", "aws-connect-timeout-ms"])
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5", "600001", "99999999999", " 5"])
+def test_bad_timeout_config_is_a_validation_error(plugin, key, value):
+    """Our timeout keys are checked when the AWS backend is about to be used."""
+    req = envelope_request(pluginConfig={**AWS_OFFLINE_CONFIG, key: value})
+    msg = plugin.run("generate-envelope", stdin=req).error("VALIDATION_ERROR")
+    assert f'pluginConfig "{key}" must be a whole number of milliseconds' in msg, msg
+
+
+def test_timeout_config_bounds_the_call(plugin):
+    """A valid aws-timeout-ms is accepted and the call still fails on the refused endpoint."""
+    env = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"}
+    req = envelope_request(pluginConfig={**AWS_OFFLINE_CONFIG, "aws-timeout-ms": "300",
+                                         "aws-connect-timeout-ms": "100"})
+    res = plugin.run("generate-envelope", stdin=req, env=env)
+    assert res.rc == 1 and res.out == b"", res.err
+    body = json.loads(res.err)
+    assert body["errorCode"] in ("ERROR", "TIMEOUT"), body
+    assert "http://127.0.0.1:9" in body["errorMessage"], body
