@@ -63,6 +63,27 @@ if [ "${need_pytest:-0}" = 1 ]; then
     python3 -c 'import pytest' || { say "pytest could not be installed for $(command -v python3)"; exit 1; }
 fi
 
+# ---- boto3/botocore for tests/aws (the loopback AWS fakes are checked against the real SDK) ----
+BOTO_PINS=(boto3==1.43.11 botocore==1.43.11)
+boto_ok() {
+    python3 -c 'import sys, boto3, botocore
+sys.exit(0 if (boto3.__version__, botocore.__version__) == ("1.43.11", "1.43.11") else 1)' 2>/dev/null
+}
+if ! boto_ok; then
+    say "installing ${BOTO_PINS[*]}"
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        timeout 1200 "${SUDO[@]}" apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive timeout 1800 "${SUDO[@]}" apt-get install -y -qq python3-pip
+    fi
+    # Debian's python3 is "externally managed": plain pip refuses, --break-system-packages is needed.
+    timeout 600 python3 -m pip install --quiet --disable-pip-version-check "${BOTO_PINS[@]}" 2>/dev/null ||
+        timeout 600 python3 -m pip install --quiet --disable-pip-version-check --break-system-packages \
+            "${BOTO_PINS[@]}"
+    boto_ok || { say "boto3/botocore 1.43.11 could not be installed for $(command -v python3)"; exit 1; }
+else
+    say "boto3/botocore: 1.43.11 present"
+fi
+
 # ---- notation ----
 mkdir -p "$SGN_TOOLS_DIR"
 NOTATION="$SGN_TOOLS_DIR/notation"

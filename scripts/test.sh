@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: dependencies, build, unit tests (ctest), the plugin conformance suite,
-# the signer-local CLI suite, the end-to-end suite, then an ASan+UBSan build running ctest and the conformance suite again.
+# the signer-local CLI suite, the end-to-end suite, the AWS client suite (tests/aws: loopback fakes of
+# Signer, STS, IMDS and container credentials), then an ASan+UBSan build running ctest, the
+# conformance, CLI and AWS client suites again.
 # Every step runs (unless what it needs failed), a summary follows, and the exit status is non-zero
 # if anything failed.
 #
@@ -101,12 +103,16 @@ if [ $built = 1 ]; then
         SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
     pytest_suite "e2e suite" tests/e2e \
         SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
+    pytest_suite "AWS client suite" tests/aws \
+        SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" \
+        SGN_SIGV4_TOOL="$ROOT/build/tests/sigv4_tool" || true
 else
     # Stale binaries from an earlier build would make these results meaningless.
     skip "unit tests (ctest)" "build failed"
     skip "conformance suite" "build failed"
     skip "signer-local CLI suite" "build failed"
     skip "e2e suite" "build failed"
+    skip "AWS client suite" "build failed"
 fi
 
 # ---- sanitizer build ----
@@ -124,10 +130,14 @@ if [ $asan_built = 1 ]; then
         SGN_PLUGIN_BIN="$ROOT/build-asan/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" || true
     pytest_suite "signer-local CLI suite under ASan/UBSan" tests/cli \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" || true
+    pytest_suite "AWS client suite under ASan/UBSan" tests/aws \
+        SGN_PLUGIN_BIN="$ROOT/build-asan/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" \
+        SGN_SIGV4_TOOL="$ROOT/build-asan/tests/sigv4_tool" || true
 else
     skip "unit tests under ASan/UBSan (ctest)" "sanitizer build failed"
     skip "conformance suite under ASan/UBSan" "sanitizer build failed"
     skip "signer-local CLI suite under ASan/UBSan" "sanitizer build failed"
+    skip "AWS client suite under ASan/UBSan" "sanitizer build failed"
 fi
 
 # ---- summary ----

@@ -114,13 +114,20 @@ void sgn_aws_client_free(sgn_aws_client *c)
     free(c);
 }
 
-/* Re-raise a failure of a step with the Go SDK's "operation error" prefix, keeping its code. The
- * API error fields are dropped on purpose: this is not a Signer API error, and the plugin prints
- * the message as it is. */
+/* Re-raise a failure of a step with the Go SDK's "operation error" prefix. The API error fields
+ * are dropped on purpose: this is not a Signer API error, and the plugin prints the message as it
+ * is. Timeouts, transport failures and out-of-memory keep their code; configuration and
+ * credential problems (invalid settings, no credentials, an STS refusal) become SGN_ECONFIG,
+ * which the plugin reports as ERROR, as the Go plugin does for anything that is not an AWS
+ * Signer answer. */
 static int op_fail(sgn_error *err, const char *op, const sgn_error *cause)
 {
-    return sgn_error_set(err, cause->code != 0 ? cause->code : SGN_EINTERNAL,
-                         "operation error signer: %s, %s", op, cause->msg);
+    int code = cause->code;
+
+    if (code != SGN_ETIMEOUT && code != SGN_ENETWORK && code != SGN_ENOMEM &&
+        code != SGN_EINTERNAL)
+        code = SGN_ECONFIG;
+    return sgn_error_set(err, code, "operation error signer: %s, %s", op, cause->msg);
 }
 
 /* AWS_MAX_ATTEMPTS / max_attempts and AWS_RETRY_MODE / retry_mode. */
@@ -213,7 +220,7 @@ static int call_begin(call_ctx *cc, sgn_aws_client *c, const char *op, const cha
     cc->profile = sgn_aws_profile_name(c->opts.profile, cc->env, &cc->profile_explicit);
     if (cc->profile_explicit && !sgn_aws_config_has_profile(c->config, cc->profile))
         /* the Go plugin's words (LoadDefaultConfig fails before any operation) */
-        return sgn_error_set(err, SGN_EINVALID,
+        return sgn_error_set(err, SGN_ECONFIG,
                              "failed to get shared config profile, %s (not in %s or %s)",
                              cc->profile, sgn_aws_config_path(c->config),
                              sgn_aws_credentials_path(c->config));
@@ -444,7 +451,7 @@ static int decode_metadata(sgn_sign_result *res, const cJSON *md, const char *op
         sgn_kv *slot = NULL;
 
         if (!cJSON_IsString(m))
-            return decode_fail(err, SGN_EINVALID, op, "metadata \"%s\" is not a string",
+            return decode_fail(err, SGN_EINTERNAL, op, "metadata \"%s\" is not a string",
                                m->string);
         /* a repeated key: the last one wins, as in Go's map decoding */
         for (i = 0; i < res->metadata_len; i++)

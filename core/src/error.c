@@ -98,6 +98,7 @@ const char *sgn_code_name(int code)
     case SGN_ENETWORK: return "ENETWORK";
     case SGN_EUNSUPPORTED: return "EUNSUPPORTED";
     case SGN_ESERVICE: return "ESERVICE";
+    case SGN_ECONFIG: return "ECONFIG";
     default: return "EINTERNAL";
     }
 }

@@ -592,7 +592,7 @@ static const err_case err_cases[] = {
      "", 0},
     {"200 with non-string metadata", 0, NULL,
      {{200, NULL, "rid-x", NULL, "{\"signature\":\"e30=\",\"metadata\":{\"k\":1}}", 0}}, 1,
-     SGN_EINVALID, 1, "",
+     SGN_EINTERNAL, 1, "",
      "operation error signer: SignPayload, could not decode the response: metadata \"k\" is not "
      "a string",
      "", 0},
@@ -771,22 +771,22 @@ static const struct {
     int rc;
     const char *msg;
 } config_cases[] = {
-    {"unknown profile (pluginConfig)", "nope", "us-east-1", NULL, NULL, SGN_EINVALID,
+    {"unknown profile (pluginConfig)", "nope", "us-east-1", NULL, NULL, SGN_ECONFIG,
      "failed to get shared config profile, nope (not in /nonexistent/sgn-test/config or "
      "/nonexistent/sgn-test/credentials)"},
-    {"unknown profile (AWS_PROFILE)", NULL, "us-east-1", "AWS_PROFILE", "dev", SGN_EINVALID,
+    {"unknown profile (AWS_PROFILE)", NULL, "us-east-1", "AWS_PROFILE", "dev", SGN_ECONFIG,
      "failed to get shared config profile, dev"},
-    {"missing region", NULL, NULL, NULL, NULL, SGN_EINVALID,
+    {"missing region", NULL, NULL, NULL, NULL, SGN_ECONFIG,
      "operation error signer: SignPayload, Invalid Configuration: Missing Region"},
-    {"bad AWS_MAX_ATTEMPTS", NULL, "us-east-1", "AWS_MAX_ATTEMPTS", "three", SGN_EINVALID,
+    {"bad AWS_MAX_ATTEMPTS", NULL, "us-east-1", "AWS_MAX_ATTEMPTS", "three", SGN_ECONFIG,
      "operation error signer: SignPayload, AWS_MAX_ATTEMPTS \"three\" is not a positive "
      "integer"},
-    {"AWS_MAX_ATTEMPTS=0", NULL, "us-east-1", "AWS_MAX_ATTEMPTS", "0", SGN_EINVALID,
+    {"AWS_MAX_ATTEMPTS=0", NULL, "us-east-1", "AWS_MAX_ATTEMPTS", "0", SGN_ECONFIG,
      "operation error signer: SignPayload, AWS_MAX_ATTEMPTS \"0\" is not a positive integer"},
-    {"bad AWS_RETRY_MODE", NULL, "us-east-1", "AWS_RETRY_MODE", "fast", SGN_EINVALID,
+    {"bad AWS_RETRY_MODE", NULL, "us-east-1", "AWS_RETRY_MODE", "fast", SGN_ECONFIG,
      "operation error signer: SignPayload, AWS_RETRY_MODE \"fast\" is not one of standard, "
      "adaptive, legacy"},
-    {"FIPS + custom endpoint", NULL, "us-east-1", "AWS_USE_FIPS_ENDPOINT", "true", SGN_EINVALID,
+    {"FIPS + custom endpoint", NULL, "us-east-1", "AWS_USE_FIPS_ENDPOINT", "true", SGN_ECONFIG,
      "operation error signer: SignPayload, Invalid Configuration: FIPS and custom endpoint are "
      "not supported"},
 };

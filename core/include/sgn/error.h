@@ -25,7 +25,9 @@ typedef enum sgn_code {
     SGN_ENETWORK = -12,    /* transport failure */
     SGN_EUNSUPPORTED = -13,/* feature not available in this build or backend */
     SGN_ESERVICE = -14,    /* a Signer API error with no more specific code: see svc_code */
-    SGN_EINTERNAL = -15
+    SGN_EINTERNAL = -15,
+    SGN_ECONFIG = -16      /* AWS configuration or credentials unusable (no credentials, an unknown
+                              profile, a missing region): ERROR, as the Go plugin answers */
 } sgn_code;
 
 typedef struct sgn_error {
