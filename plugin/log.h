@@ -1,7 +1,9 @@
 /* The opt-in debug log (AWS_SIGNER_NOTATION_PLUGIN_DEBUG=true), as the Go plugin keeps it:
  * appended to <user config dir>/notation-aws-signer/plugin.log (directory 0700, file 0600), each
- * line "<RFC 3339 local time> [DEBUG] <message>". It never receives payload bytes, keys,
- * credentials or signatures. If the file cannot be opened the plugin carries on without it
+ * line "<RFC 3339 local time> [DEBUG] <message>". It never receives keys, credentials, tokens
+ * or Authorization values: the AWS client redacts them before a line reaches the log (it does
+ * log Signer request and response bodies, as the Go plugin's SDK log does; those hold the
+ * payload digest and the envelope, nothing secret). If the file cannot be opened the plugin carries on without it
  * (the Go plugin exits 100 instead). */
 #ifndef SGN_PLUGIN_LOG_H
 #define SGN_PLUGIN_LOG_H

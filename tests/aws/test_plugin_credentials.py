@@ -343,3 +343,22 @@ def test_credential_failures_are_ERROR_like_the_go_plugin(aws, fake_signer, fake
         aws.write_config(f"[default]\ncredential_process = {script}\n")
     body = aws.generate(env=env, **config).error()
     assert body["errorCode"] == "ERROR", body
+
+
+# --- the debug log keeps no secret ----------------------------------------------------------------
+
+def test_debug_log_redacts_every_secret(aws, fake_signer, fake_sts, tmp_path):
+    """AWS_SIGNER_NOTATION_PLUGIN_DEBUG=true logs the HTTP exchanges (STS and Signer) to the Go
+    plugin's file, with no web identity token, STS-issued secret or session token, and no
+    Authorization value in it."""
+    env = web_identity_env(tmp_path, fake_sts, token="eyJhbGciOiJSUzI1NiJ9.irsa-secret-part.sig")
+    env["AWS_SIGNER_NOTATION_PLUGIN_DEBUG"] = "true"
+    aws.generate(env=env).ok()
+    log = (aws.home / ".config" / "notation-aws-signer" / "plugin.log").read_text()
+    assert "POST" in log and "/signing-jobs/with-payload" in log, log[:2000]
+    assert "<redacted>" in log, log[:2000]
+    _, _, _, issued = fake_sts.issued[0]
+    authz = fake_signer.seen("SignPayload")[0].header("Authorization")
+    for secret in ("irsa-secret-part", issued.secret_key, issued.session_token,
+                   authz.split("Signature=")[1]):
+        assert secret and secret not in log, f"{secret!r} leaked into the debug log"
