@@ -56,7 +56,9 @@ typedef struct sgn_aws_cred_ctx {
     sgn_aws_retry *retry;           /* shared budget and token bucket */
     const char *user_agent;
     const sgn_aws_log *log;
-    int64_t now;                    /* Unix seconds, for expiry checks and STS signing */
+    int64_t now;                    /* Unix seconds, for expiry checks and the default session
+                                       name (STS requests are signed at the real time by
+                                       sgn_aws_send) */
 } sgn_aws_cred_ctx;
 
 int sgn_aws_resolve_credentials(sgn_aws_creds *out, const sgn_aws_cred_ctx *ctx, sgn_error *err);
