@@ -254,3 +254,25 @@ def test_revoked_certificate_reason(aws, fake_signer, local, envelope):
     local.run("revoke-certificate", "--certificate-hash", leaf, "--reason", "lost")
     res = aws.verify(envelope, env=ENV).ok()["verificationResults"]
     assert res[RC] == {"success": False, "reason": "Certificate(s) have been revoked."}
+
+
+# --- partitions ------------------------------------------------------------------------------
+
+def test_verify_in_another_partition_names_both(aws, fake_signer, envelope):
+    """A commercial-partition signature checked with a GovCloud region (kyverno-notation-aws#321):
+    no request is sent, and the reason names both partitions instead of an opaque HTTP 400."""
+    res = aws.verify(envelope, env=ENV, aws_region="us-gov-west-1").ok()["verificationResults"]
+    assert res[TI]["success"] is True
+    reason = res[RC]["reason"]
+    assert res[RC]["success"] is False and reason.startswith("GetRevocationStatus call failed"), res
+    assert "partition aws (" in reason and "us-gov-west-1" in reason and \
+        "partition aws-us-gov" in reason, reason
+    assert fake_signer.seen() == []
+
+
+def test_sign_with_a_key_in_another_partition_names_both(aws, fake_signer):
+    gov = PROFILE_ARN.replace("arn:aws:", "arn:aws-us-gov:").replace("us-east-1", "us-gov-west-1")
+    body = aws.generate(env=ENV, key_id=gov).error("VALIDATION_ERROR")
+    assert "partition aws-us-gov" in body["errorMessage"] and \
+        "us-east-1 (from pluginConfig aws-region), is in partition aws;" in body["errorMessage"], body
+    assert fake_signer.seen() == []
