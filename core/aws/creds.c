@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
+#include "curl_lazy.h"
 #include <openssl/crypto.h>
 
 #include "sgn/arn.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
+#include "curl_lazy.h"
 
 #include "sgn/arn.h"
 #include "sgn/util.h"
@@ -272,6 +272,8 @@ int sgn_aws_resolve_endpoints(sgn_aws_endpoints *out, const sgn_aws_endpoint_inp
     int fips, dualstack, ignore, rc;
 
     *out = e;
+    if ((rc = sgn_curl_load(err)) < 0) /* URLs are checked with libcurl's parser */
+        return rc;
     if (input.profile == NULL || input.profile[0] == '\0')
         input.profile = "default";
     in = &input;

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
+#include "curl_lazy.h"
 #include <openssl/crypto.h>
 
 #include "sgn/buf.h"
@@ -390,6 +390,8 @@ int sgn_http_send(sgn_http_response *out, const sgn_http_request *req, const sgn
     /* credentials answers are small: one allocation keeps them from being copied around by
      * realloc, so the wipe in sgn_http_response_free reaches the only copy */
     if (req->response_secret && (rc = sgn_buf_reserve(&x.body, 64 * 1024, err)) < 0)
+        goto out;
+    if ((rc = sgn_curl_load(err)) < 0)
         goto out;
     if ((h = curl_easy_init()) == NULL) {
         rc = sgn_error_set(err, SGN_ENOMEM, "cannot create a libcurl handle");

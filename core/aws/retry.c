@@ -14,7 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "curl_lazy.h"
 #include <openssl/rand.h>
 
 #include "sgn/buf.h"

@@ -325,3 +325,15 @@ def test_debug_log_unavailable_is_not_fatal(plugin, home):
     rel = plugin.run("generate-envelope", stdin=envelope_request(expiryDurationInSeconds=4),
                      env={"AWS_SIGNER_NOTATION_PLUGIN_DEBUG": "true", "XDG_CONFIG_HOME": "relative"})
     rel.error("VALIDATION_ERROR", EXPIRY_MSG)
+
+
+def test_libcurl_is_not_loaded_at_start_up():
+    """libcurl and its ~30 dependencies are loaded only when a request is sent (dlopen), so
+    get-plugin-metadata and offline verifies do not pay for them (core/aws/curl_lazy.h)."""
+    import shutil
+    import subprocess
+    from plugin_helpers import PLUGIN_BIN
+    if shutil.which("ldd") is None:
+        pytest.fail("ldd is needed for this check")
+    out = subprocess.run(["ldd", PLUGIN_BIN], capture_output=True, text=True).stdout
+    assert "libcurl" not in out, out
