@@ -52,14 +52,6 @@ typedef struct chain {
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-static long long mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left of the budget, capped at cap (cap <= 0: no cap); at least 1. */
 static long remaining_ms(const chain *ch, long cap)
 {
@@ -67,7 +59,7 @@ static long remaining_ms(const chain *ch, long cap)
 
     if (ch->deadline == 0)
         return cap > 0 ? cap : 0;
-    left = ch->deadline - mono_ms();
+    left = ch->deadline - sgn_mono_ms();
     if (left < 1)
         left = 1;
     if (cap > 0 && left > cap)
@@ -77,7 +69,7 @@ static long remaining_ms(const chain *ch, long cap)
 
 static int budget_spent(const chain *ch)
 {
-    return ch->deadline != 0 && mono_ms() >= ch->deadline;
+    return ch->deadline != 0 && sgn_mono_ms() >= ch->deadline;
 }
 
 static void note(chain *ch, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -121,11 +113,6 @@ static void printable(char *out, size_t outsz, const char *in, size_t len)
     while (j > 0 && out[j - 1] == ' ')
         j--;
     out[j] = '\0';
-}
-
-static int set_str(char **dst, const char *src, sgn_error *err)
-{
-    return sgn_strdup(dst, src, err);
 }
 
 /* Check and hand over a complete set of credentials from `source`. */
@@ -212,10 +199,10 @@ static int creds_from_json(sgn_aws_creds *c, const cJSON *o, const char *token_n
     if (exp != NULL && exp[0] != '\0' &&
         sgn_time_parse_rfc3339(&c->expiration, &nsec, exp, &e2) < 0)
         return sgn_error_set(err, SGN_EINVALID, "%s: bad Expiration: %s", source, e2.msg);
-    if ((rc = set_str(&c->access_key_id, akid, err)) < 0 ||
-        (rc = set_str(&c->secret_access_key, secret, err)) < 0 ||
-        (token != NULL && token[0] != '\0' && (rc = set_str(&c->session_token, token, err)) < 0) ||
-        (account != NULL && account[0] != '\0' && (rc = set_str(&c->account_id, account, err)) < 0))
+    if ((rc = sgn_strdup(&c->access_key_id, akid, err)) < 0 ||
+        (rc = sgn_strdup(&c->secret_access_key, secret, err)) < 0 ||
+        (token != NULL && token[0] != '\0' && (rc = sgn_strdup(&c->session_token, token, err)) < 0) ||
+        (account != NULL && account[0] != '\0' && (rc = sgn_strdup(&c->account_id, account, err)) < 0))
         return rc;
     return SGN_OK;
 }
@@ -294,10 +281,10 @@ static int from_env(sgn_aws_creds *out, chain *ch, const char *source, sgn_error
     if (exp != NULL && sgn_time_parse_rfc3339(&c.expiration, &nsec, exp, &e2) < 0)
         return sgn_error_set(err, SGN_EINVALID, "%s: bad AWS_CREDENTIAL_EXPIRATION: %s", source,
                              e2.msg);
-    if ((rc = set_str(&c.access_key_id, akid, err)) < 0 ||
-        (rc = set_str(&c.secret_access_key, secret, err)) < 0 ||
-        (token != NULL && (rc = set_str(&c.session_token, token, err)) < 0) ||
-        (account != NULL && (rc = set_str(&c.account_id, account, err)) < 0)) {
+    if ((rc = sgn_strdup(&c.access_key_id, akid, err)) < 0 ||
+        (rc = sgn_strdup(&c.secret_access_key, secret, err)) < 0 ||
+        (token != NULL && (rc = sgn_strdup(&c.session_token, token, err)) < 0) ||
+        (account != NULL && (rc = sgn_strdup(&c.account_id, account, err)) < 0)) {
         sgn_aws_creds_free(&c);
         return rc;
     }
@@ -1042,7 +1029,7 @@ static int run_process(sgn_buf *out, char *errtext, size_t errsz, int *status, c
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, execp[2] = {-1, -1};
     int rc = SGN_OK, exec_errno = 0, open_fds = 2;
     size_t errlen = 0;
-    long long deadline = mono_ms() + timeout_ms;
+    long long deadline = sgn_mono_ms() + timeout_ms;
     pid_t pid;
     ssize_t r;
 
@@ -1079,7 +1066,7 @@ static int run_process(sgn_buf *out, char *errtext, size_t errsz, int *status, c
     while (open_fds > 0) {
         struct pollfd pf[2];
         nfds_t np = 0;
-        long long left = deadline - mono_ms();
+        long long left = deadline - sgn_mono_ms();
         int i, pr;
 
         if (left <= 0) {
@@ -1155,7 +1142,7 @@ static int run_process(sgn_buf *out, char *errtext, size_t errsz, int *status, c
             rc = sgn_error_set(err, SGN_EIO, "%s: waitpid: %s", source, strerror(errno));
             goto out;
         }
-        if (mono_ms() >= deadline) {
+        if (sgn_mono_ms() >= deadline) {
             kill(pid, SIGKILL);
             waitpid(pid, status, 0);
             rc = sgn_error_set(err, SGN_ETIMEOUT, "%s: %s did not finish within %ld ms (killed)",
@@ -1260,11 +1247,11 @@ static int static_keys(sgn_aws_creds *out, chain *ch, const char *profile, sgn_e
     if (token == NULL)
         token = sgn_aws_profile_get(cfg, profile, "aws_security_token");
     snprintf(source, sizeof(source), "shared credentials file %s profile \"%s\"", file, profile);
-    if ((rc = set_str(&c.access_key_id, akid, err)) < 0 ||
-        (rc = set_str(&c.secret_access_key, secret, err)) < 0 ||
-        (token != NULL && token[0] != '\0' && (rc = set_str(&c.session_token, token, err)) < 0) ||
+    if ((rc = sgn_strdup(&c.access_key_id, akid, err)) < 0 ||
+        (rc = sgn_strdup(&c.secret_access_key, secret, err)) < 0 ||
+        (token != NULL && token[0] != '\0' && (rc = sgn_strdup(&c.session_token, token, err)) < 0) ||
         (account != NULL && account[0] != '\0' &&
-         (rc = set_str(&c.account_id, account, err)) < 0)) {
+         (rc = sgn_strdup(&c.account_id, account, err)) < 0)) {
         sgn_aws_creds_free(&c);
         return rc;
     }
@@ -1459,7 +1446,7 @@ int sgn_aws_resolve_credentials(sgn_aws_creds *out, const sgn_aws_cred_ctx *ctx,
     memset(&seen, 0, sizeof(seen));
     ch.ctx = ctx;
     if (ctx->retry != NULL && ctx->retry->budget_ms > 0)
-        ch.deadline = mono_ms() + ctx->retry->budget_ms;
+        ch.deadline = sgn_mono_ms() + ctx->retry->budget_ms;
     if (ctx->config == NULL || ctx->profile == NULL)
         return sgn_error_set(err, SGN_EINTERNAL, "credentials: no shared config loaded");
     if (!ctx->profile_first) {

@@ -46,14 +46,6 @@ int sgn_aws_code_retryable(const char *code)
     return 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts, rem;
@@ -267,7 +259,7 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
     sgn_error last = SGN_ERROR_INIT;
     const char *op;
     const sgn_aws_log *log;
-    int64_t start = now_ms();
+    int64_t start = sgn_mono_ms();
     int max_attempts, made = 0, taken = 0, rc, last_rc = SGN_OK;
     long budget;
 
@@ -295,7 +287,7 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
         char why[1100];
 
         if (budget > 0) {
-            long remaining = budget - (long)(now_ms() - start);
+            long remaining = budget - (long)(sgn_mono_ms() - start);
             if (remaining <= 0)
                 goto budget_exhausted;
             if (o.timeout_ms <= 0 || o.timeout_ms > remaining)
@@ -347,7 +339,7 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
         delay = (long)(u * (double)delay);
         if (last_rc == SGN_OK && (after = retry_after_ms(&resp)) >= 0)
             delay = after;
-        if (budget > 0 && (long)(now_ms() - start) + delay >= budget) {
+        if (budget > 0 && (long)(sgn_mono_ms() - start) + delay >= budget) {
             sgn_aws_logf(log, "not retrying %s after %s: waiting %ld ms would pass the %ld ms "
                          "budget", op, why, delay, budget);
             goto budget_exhausted;

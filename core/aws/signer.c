@@ -47,14 +47,6 @@ typedef struct call_ctx {
     long budget_ms;
 } call_ctx;
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int nonempty(const char *s)
 {
     return s != NULL && s[0] != '\0';
@@ -170,7 +162,7 @@ static int retry_settings(sgn_aws_client *c, call_ctx *cc, sgn_error *err)
 /* Milliseconds left of the call's budget (at least 1 while any is left, 0 when spent). */
 static long remaining_ms(const call_ctx *cc)
 {
-    long left = cc->budget_ms - (long)(mono_ms() - cc->start_ms);
+    long left = cc->budget_ms - (long)(sgn_mono_ms() - cc->start_ms);
 
     return left > 0 ? left : 0;
 }
@@ -212,7 +204,7 @@ static int call_begin(call_ctx *cc, sgn_aws_client *c, const char *op, const cha
     cc->ep = no_ep;
     cc->op = op;
     cc->env = c->opts.env;
-    cc->start_ms = mono_ms();
+    cc->start_ms = sgn_mono_ms();
     cc->budget_ms = c->opts.timeout_ms > 0 ? c->opts.timeout_ms : default_budget;
 
     if (c->config == NULL && (rc = sgn_aws_config_load(&c->config, cc->env, &e)) < 0)

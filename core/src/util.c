@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -13,6 +14,14 @@ int sgn_strdup(char **out, const char *s, sgn_error *err)
     if (*out == NULL)
         return sgn_error_set(err, SGN_ENOMEM, "out of memory");
     return SGN_OK;
+}
+
+int64_t sgn_mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int sgn_b64_encode(char **out, const unsigned char *in, size_t len, sgn_error *err)

@@ -43,4 +43,7 @@ int sgn_random_alnum(char *out, size_t n, sgn_error *err);
 /* strdup that reports ENOMEM through err. */
 int sgn_strdup(char **out, const char *s, sgn_error *err);
 
+/* Milliseconds of CLOCK_MONOTONIC: for time budgets and deadlines, never for wall time. */
+int64_t sgn_mono_ms(void);
+
 #endif
