@@ -7,11 +7,6 @@
 #include "sgn/arn.h"
 #include "sgn/authority.h"
 
-static int has_nul(sgn_span s)
-{
-    return s.len > 0 && memchr(s.ptr, '\0', s.len) != NULL;
-}
-
 void pl_backend_choose(pl_backend_plan *plan, const pl_config *cfg, sgn_span arn)
 {
     sgn_arn a = SGN_ARN_INIT;
@@ -23,7 +18,7 @@ void pl_backend_choose(pl_backend_plan *plan, const pl_config *cfg, sgn_span arn
         plan->from_config = 1;
         return;
     }
-    if (arn.len == 0 || has_nul(arn))
+    if (arn.len == 0 || sgn_span_has_nul(arn))
         return;
     if (sgn_arn_parse(&a, arn.ptr, NULL) == SGN_OK &&
         strcmp(a.region, SGN_LOCAL_REGION_DEFAULT) == 0)
@@ -42,7 +37,7 @@ const char *pl_backend_name(const pl_backend_plan *plan)
 static int config_cstr(const char **out, const pl_cfg_value *v, const char *key, sgn_error *err)
 {
     *out = pl_config_get(v);
-    if (*out != NULL && has_nul(pl_span(&v->value)))
+    if (*out != NULL && sgn_span_has_nul(pl_span(&v->value)))
         return sgn_error_set(err, SGN_EINVALID,
                              "pluginConfig \"%s\" must not contain a NUL character", key);
     return SGN_OK;
@@ -63,7 +58,8 @@ static int config_ms(long *out, const pl_cfg_value *v, const char *key, sgn_erro
             break;
         ms = ms * 10 + (s[i] - '0');
     }
-    if (has_nul(pl_span(&v->value)) || i == 0 || s[i] != '\0' || ms < 1 || ms > 600000)
+    if (sgn_span_has_nul(pl_span(&v->value)) || i == 0 || s[i] != '\0' || ms < 1 ||
+        ms > 600000)
         return sgn_error_set(err, SGN_EINVALID,
                              "pluginConfig \"%s\" must be a whole number of milliseconds from 1 "
                              "to 600000, not \"%.64s\"", key, s);

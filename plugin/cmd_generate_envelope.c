@@ -71,7 +71,7 @@ static int parse_key_id(sgn_arn *a, const char **name, const char **owner, sgn_s
 {
     char *slash1, *slash2;
 
-    if (memchr(key_id.ptr, '\0', key_id.len) != NULL) /* cannot name a profile */
+    if (sgn_span_has_nul(key_id)) /* cannot name a profile */
         return SGN_EINVALID;
     if (sgn_arn_parse(a, key_id.ptr, NULL) < 0)
         return SGN_EINVALID;
@@ -193,7 +193,7 @@ int pl_cmd_generate_envelope(pl_ctx *ctx, pl_result *r)
         rc = pl_fail_span(r, SGN_EINVALID, "", pl_span(&q.key_id), MSG_BAD_KEY_SUFFIX);
         goto out;
     }
-    if (memchr(sgn_buf_cstr(&q.payload_type), '\0', q.payload_type.len) != NULL) {
+    if (sgn_span_has_nul(pl_span(&q.payload_type))) {
         rc = pl_fail(r, SGN_EINVALID, "payloadType must not contain a NUL character");
         goto out;
     }

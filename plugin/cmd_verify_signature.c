@@ -287,11 +287,6 @@ static int revocation_call_failed(sgn_buf *reason, const sgn_error *err)
     return sgn_buf_puts(reason, err->msg, NULL);
 }
 
-static int has_nul(sgn_span s)
-{
-    return s.len > 0 && memchr(s.ptr, '\0', s.len) != NULL;
-}
-
 /* The GetRevocationStatus input, as the Go plugin's SDK debug log would show it (no secrets in
  * it: ARNs, a time and certificate hashes). */
 static void log_query(pl_ctx *ctx, const pl_backend_plan *plan, int64_t when,
@@ -353,7 +348,7 @@ static int check_revocation(pl_ctx *ctx, const vs_request *q, cJSON *results, pl
 
     pl_backend_choose(&plan, &q->config, profile_version);
     log_query(ctx, &plan, c->authentic_signing_time.sec, profile_version, job, &hashes);
-    if (has_nul(profile_version) || has_nul(job)) {
+    if (sgn_span_has_nul(profile_version) || sgn_span_has_nul(job)) {
         /* such ARNs cannot be sent; AWS Signer would reject them, so fail closed the same way */
         rc = sgn_error_set(&err, SGN_EINVALID, "the signature's ARNs contain a NUL character");
     } else if ((rc = pl_backend_open(&backend, &plan, &q->config, ctx, &err)) < 0) {

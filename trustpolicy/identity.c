@@ -23,6 +23,11 @@ int sgn_span_eq(sgn_span a, const char *s)
     return a.len == n && (n == 0 || memcmp(a.ptr, s, n) == 0);
 }
 
+int sgn_span_has_nul(sgn_span s)
+{
+    return s.len > 0 && memchr(s.ptr, '\0', s.len) != NULL;
+}
+
 static int span_has_prefix(sgn_span s, const char *prefix)
 {
     size_t n = strlen(prefix);

@@ -34,6 +34,8 @@ typedef struct sgn_span {
 sgn_span sgn_span_cstr(const char *s);
 /* Byte-for-byte equality of a span and a C string. */
 int sgn_span_eq(sgn_span a, const char *s);
+/* 1 if the span holds a NUL byte (such a value cannot become a C string unchanged). */
+int sgn_span_has_nul(sgn_span s);
 
 /* Go's strings.EqualFold: equal under Unicode simple case folding. Folding covers ASCII,
  * Latin-1, Greek, basic Cyrillic and the special orbits k/K/U+212A, s/S/U+017F, å/Å/U+212B,
