@@ -45,6 +45,7 @@ typedef struct sgn_platform {
     int revocation_supported;
     int needs_signing_material;  /* IoT platforms sign with an ACM certificate */
     int can_sign_payload;        /* SignPayload is only for Notation */
+    int has_validity_period;     /* signatureValidityPeriod applies (Lambda, Notation only) */
 } sgn_platform;
 
 const sgn_platform *sgn_authority__platform(const char *id);
@@ -70,6 +71,22 @@ int sgn_authority__get_number(int64_t *out, int *present, const cJSON *in, const
                               int required, sgn_error *err);
 int sgn_authority__check_profile_name(const char *name, sgn_error *err);
 int sgn_authority__check_account(const char *owner, const char *member, sgn_error *err);
+/* An enum-valued member: value must be one of allowed (NULL-terminated), else a
+ * ValidationException worded as AWS words it ("Member must satisfy enum value set: [...]"). */
+int sgn_authority__check_enum(const char *value, const char *member, const char *const *allowed,
+                              sgn_error *err);
+/* Index of s in the NULL-terminated list, or -1. */
+int sgn_authority__in_list(const char *s, const char *const *list);
+
+/* The enums of the AWS Signer API model (research/aws-signer-api.md §1.5). */
+extern const char *const sgn_authority__profile_statuses[]; /* Active, Canceled, Revoked */
+extern const char *const sgn_authority__job_statuses[];     /* InProgress, Failed, Succeeded */
+extern const char *const sgn_authority__validity_types[];   /* DAYS, MONTHS, YEARS */
+extern const char *const sgn_authority__encryption_algorithms[]; /* RSA, ECDSA */
+extern const char *const sgn_authority__hash_algorithms[];  /* SHA1, SHA256, SHA384 */
+extern const char *const sgn_authority__image_formats[];    /* JSON, JSONEmbedded, JSONDetached */
+extern const char *const sgn_authority__categories[];       /* AWSIoT */
+
 /* A revocation reason: 1 to 500 characters. */
 int sgn_authority__check_reason(const char *reason, sgn_error *err);
 
@@ -104,6 +121,11 @@ int sgn_authority__signable_profile(sgn_authority *a, const char *name, char ver
 int sgn_authority__profile_version_revoked(sgn_authority *a, const char *name,
                                            const char *version, int64_t ts, int *revoked,
                                            sgn_error *err);
+
+/* profiles.c, at open: delete the Canceled and Revoked profiles whose retention has ended (all
+ * their signatures expired six months ago), with their versions and jobs. Takes the write lock
+ * only when there is something to delete; does nothing on a read-only store. */
+int sgn_authority__purge_expired_profiles(sgn_authority *a, sgn_error *err);
 
 /* jobs.c, for GetRevocationStatus. */
 int sgn_authority__job_revoked(sgn_authority *a, const char *job_id, int *revoked,

@@ -348,6 +348,7 @@ int sgn_authority_revoke_signature(sgn_authority *a, const cJSON *in, cJSON **ou
                                    sgn_error *err)
 {
     const char *job_id, *reason, *owner;
+    const sgn_platform *pl;
     job_row j;
     sqlite3_stmt *st = NULL;
     char *by = NULL;
@@ -373,6 +374,14 @@ int sgn_authority_revoke_signature(sgn_authority *a, const cJSON *in, cJSON **ou
         goto out;
     if (!found) {
         rc = job_not_found(err, job_id);
+        goto out;
+    }
+    pl = sgn_authority__platform(j.platform_id);
+    if (pl == NULL || !pl->revocation_supported) {
+        rc = sgn_authority__fail(err, 400, "ValidationException",
+                                 "Platform %s does not support revocation; the signature of job "
+                                 "%s cannot be revoked",
+                                 j.platform_id, job_id);
         goto out;
     }
     if (!j.revoked) {
@@ -424,13 +433,9 @@ int sgn_authority_list_signing_jobs(sgn_authority *a, const cJSON *in, cJSON **o
                                         err)) < 0 ||
         (rc = sgn_authority__paging(&limit, &offset, in, err)) < 0)
         return rc;
-    if (status && strcmp(status, "InProgress") != 0 && strcmp(status, "Failed") != 0 &&
-        strcmp(status, "Succeeded") != 0)
-        return sgn_authority__fail(err, 400, "ValidationException",
-                                   "1 validation error detected: Value '%s' at 'status' failed "
-                                   "to satisfy constraint: Member must satisfy enum value set: "
-                                   "[InProgress, Failed, Succeeded]",
-                                   status);
+    if (status && (rc = sgn_authority__check_enum(status, "status", sgn_authority__job_statuses,
+                                                  err)) < 0)
+        return rc;
     if (is_revoked && !cJSON_IsNull(is_revoked) && !cJSON_IsBool(is_revoked))
         return sgn_authority__fail(err, 400, "ValidationException", "isRevoked must be a boolean");
     if ((rc = sgn_authority__prepare(

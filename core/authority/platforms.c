@@ -1,5 +1,7 @@
 /* AWS Signer's five signing platforms. Attributes follow the real ListSigningPlatforms data
- * (research/aws-signer-api.md §2); Notation's row is what its envelopes show (ES384, SHA384). */
+ * (research/aws-signer-api.md §2); Notation's row is what its envelopes show (ES384, SHA384).
+ * Only the Lambda and Notation platforms take a signature validity period (developer guide,
+ * "Signing profiles": the validity period applies to those two platforms only). */
 #include "internal.h"
 
 #include <stdio.h>
@@ -18,16 +20,16 @@ static const char *const embedded[] = {"JSONEmbedded", NULL};
 static const sgn_platform platforms[] = {
     {"AWSIoTDeviceManagement-SHA256-ECDSA", "AWS IoT Device Management SHA256-ECDSA",
      "AWSIoTDeviceManagement", "SHA256-ECDSA", "AWSIoT", ecdsa, "ECDSA", sha256, "SHA256",
-     detached, "JSONDetached", 2048, 0, 1, 0},
+     detached, "JSONDetached", 2048, 0, 1, 0, 0},
     {"AWSLambda-SHA384-ECDSA", "AWS Lambda", "AWSLambda", "SHA384-ECDSA", "AWSIoT", ecdsa,
-     "ECDSA", sha384, "SHA384", detached, "JSONDetached", 250, 1, 0, 0},
+     "ECDSA", sha384, "SHA384", detached, "JSONDetached", 250, 1, 0, 0, 1},
     {"AmazonFreeRTOS-TI-CC3220SF", "Amazon FreeRTOS SHA1-RSA CC3220SF-Format", "AmazonFreeRTOS",
      "SHA1-RSA-TISHA1", "AWSIoT", rsa, "RSA", sha1, "SHA1", embedded, "JSONEmbedded", 16, 0, 1,
-     0},
+     0, 0},
     {"AmazonFreeRTOS-Default", "Amazon FreeRTOS SHA256-ECDSA", "AmazonFreeRTOS", "SHA256-ECDSA",
-     "AWSIoT", ecdsa_rsa, "ECDSA", sha256, "SHA256", embedded, "JSONEmbedded", 16, 0, 1, 0},
+     "AWSIoT", ecdsa_rsa, "ECDSA", sha256, "SHA256", embedded, "JSONEmbedded", 16, 0, 1, 0, 0},
     {SGN_PLATFORM_NOTATION, "Notation for container registries", "AWSSigner", "SHA384-ECDSA",
-     "AWSIoT", ecdsa, "ECDSA", sha384, "SHA384", embedded, "JSONEmbedded", 1, 1, 0, 1},
+     "AWSIoT", ecdsa, "ECDSA", sha384, "SHA384", embedded, "JSONEmbedded", 1, 1, 0, 1, 1},
 };
 
 #define N_PLATFORMS (sizeof(platforms) / sizeof(platforms[0]))
@@ -91,6 +93,9 @@ int sgn_authority_list_signing_platforms(sgn_authority *a, const cJSON *in, cJSO
         (rc = sgn_authority__get_string(&partner, in, "partner", 0, err)) < 0 ||
         (rc = sgn_authority__get_string(&target, in, "target", 0, err)) < 0 ||
         (rc = sgn_authority__paging(&limit, &offset, in, err)) < 0)
+        return rc;
+    if (category &&
+        (rc = sgn_authority__check_enum(category, "category", sgn_authority__categories, err)) < 0)
         return rc;
     o = cJSON_CreateObject();
     arr = cJSON_AddArrayToObject(o, "platforms");

@@ -214,6 +214,45 @@ int sgn_authority__check_account(const char *owner, const char *member, sgn_erro
     return SGN_OK;
 }
 
+const char *const sgn_authority__profile_statuses[] = {"Active", "Canceled", "Revoked", NULL};
+const char *const sgn_authority__job_statuses[] = {"InProgress", "Failed", "Succeeded", NULL};
+const char *const sgn_authority__validity_types[] = {"DAYS", "MONTHS", "YEARS", NULL};
+const char *const sgn_authority__encryption_algorithms[] = {"RSA", "ECDSA", NULL};
+/* The model lists SHA1 and SHA256; the real platform data (Lambda, Notation) also uses SHA384. */
+const char *const sgn_authority__hash_algorithms[] = {"SHA1", "SHA256", "SHA384", NULL};
+const char *const sgn_authority__image_formats[] = {"JSON", "JSONEmbedded", "JSONDetached", NULL};
+const char *const sgn_authority__categories[] = {"AWSIoT", NULL};
+
+int sgn_authority__in_list(const char *s, const char *const *list)
+{
+    int i;
+
+    for (i = 0; s != NULL && list[i] != NULL; i++)
+        if (strcmp(list[i], s) == 0)
+            return i;
+    return -1;
+}
+
+int sgn_authority__check_enum(const char *value, const char *member, const char *const *allowed,
+                              sgn_error *err)
+{
+    sgn_buf set = SGN_BUF_INIT;
+    size_t i;
+    int rc;
+
+    if (sgn_authority__in_list(value, allowed) >= 0)
+        return SGN_OK;
+    for (i = 0; allowed[i] != NULL; i++)
+        if (sgn_buf_printf(&set, NULL, "%s%s", i ? ", " : "", allowed[i]) < 0)
+            break;
+    rc = sgn_authority__fail(err, 400, "ValidationException",
+                             "1 validation error detected: Value '%s' at '%s' failed to satisfy "
+                             "constraint: Member must satisfy enum value set: [%s]",
+                             value ? value : "null", member, sgn_buf_cstr(&set));
+    sgn_buf_free(&set);
+    return rc;
+}
+
 int sgn_authority__check_reason(const char *reason, sgn_error *err)
 {
     size_t n = strlen(reason);
@@ -491,6 +530,8 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
                            dir, a->region, a->account);
         goto fail;
     }
+    if ((rc = sgn_authority__purge_expired_profiles(a, err)) < 0)
+        goto fail;
     *out = a;
     return SGN_OK;
 fail:
