@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sgn/backend.h"
 #include "sgn/notation_trust.h"
@@ -35,30 +37,27 @@ out:
     return rc;
 }
 
-/* The ARN of every Active profile in the store: who notation should trust by default. */
-static int active_profile_arns(sl_ctx *ctx, sgn_authority *a, sgn_strlist *arns, sgn_error *err)
+/* The ARN of every Notation profile in the store, Canceled and Revoked ones included: what a
+ * canceled profile signed stays valid, and so do a revoked profile's signatures from before its
+ * effective time (revocation itself is the plugin's check). */
+static int notation_profile_arns(sl_ctx *ctx, sgn_authority *a, sgn_strlist *arns, sgn_error *err)
 {
-    cJSON *in = cJSON_CreateObject(), *out = NULL, *statuses, *s;
+    cJSON *in = NULL, *out = NULL;
     const cJSON *p;
     int rc;
 
-    if (in == NULL || (statuses = cJSON_AddArrayToObject(in, "statuses")) == NULL ||
-        (s = cJSON_CreateString("Active")) == NULL) {
+    if ((in = cJSON_Parse("{\"statuses\":[\"Active\",\"Canceled\",\"Revoked\"],"
+                          "\"platformId\":\"" SGN_PLATFORM_NOTATION "\"}")) == NULL) {
         rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
         goto out;
     }
-    cJSON_AddItemToArray(statuses, s);
     if ((rc = sl_call_all_pages(ctx, "ListSigningProfiles", sgn_authority_list_signing_profiles,
                                 a, in, "profiles", &out, err)) < 0)
         goto out;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(out, "profiles")) {
         const cJSON *arn = cJSON_GetObjectItemCaseSensitive(p, "arn");
-        const cJSON *status = cJSON_GetObjectItemCaseSensitive(p, "status");
 
-        if (!cJSON_IsString(arn) ||
-            (cJSON_IsString(status) && strcmp(status->valuestring, "Active") != 0))
-            continue;
-        if ((rc = sgn_strlist_push(arns, arn->valuestring, err)) < 0)
+        if (cJSON_IsString(arn) && (rc = sgn_strlist_push(arns, arn->valuestring, err)) < 0)
             goto out;
     }
     rc = SGN_OK;
@@ -66,6 +65,25 @@ out:
     cJSON_Delete(in);
     cJSON_Delete(out);
     return rc;
+}
+
+/* The file at path into *b, and *had = 1; *had = 0 when there is none. */
+static int read_if_present(sgn_buf *b, int *had, const char *path, sgn_error *err)
+{
+    struct stat st;
+
+    *had = lstat(path, &st) == 0;
+    return *had ? sgn_read_file(b, path, 1 << 20, err) : SGN_OK;
+}
+
+/* Undo a write: put back what path held, or remove it if it held nothing. Best effort: the
+ * error already being reported is the one that matters. */
+static void restore_file(const char *path, const sgn_buf *previous, int had)
+{
+    if (had)
+        sgn_write_file_atomic(path, previous->data, previous->len, 0644, NULL);
+    else
+        unlink(path);
 }
 
 static int print_result(const char *store_ref, const char *cert_path, const char *policy_path,
@@ -115,9 +133,9 @@ int sl_cmd_install_notation_trust(sl_ctx *ctx, int argc, char **argv, sgn_error 
     sgn_authority *a = NULL;
     sgn_error verr = SGN_ERROR_INIT;
     char *config = NULL, *pem = NULL, *cert_path = NULL, *policy_path = NULL;
-    sgn_buf store_ref = SGN_BUF_INIT;
+    sgn_buf store_ref = SGN_BUF_INIT, policy = SGN_BUF_INIT, previous_cert = SGN_BUF_INIT;
     size_t i;
-    int rc;
+    int rc, had_cert = 0;
 
     if ((rc = sl_parse(ctx, opts, N(opts), argc, argv, err)) < 0 || ctx->help_shown)
         goto out;
@@ -153,13 +171,13 @@ int sl_cmd_install_notation_trust(sl_ctx *ctx, int argc, char **argv, sgn_error 
         if ((rc = sgn_strlist_push(&ids, opts[O_IDENTITY].values[i], err)) < 0)
             goto out;
     if (ids.len == 0) {
-        if ((rc = active_profile_arns(ctx, a, &ids, err)) < 0)
+        if ((rc = notation_profile_arns(ctx, a, &ids, err)) < 0)
             goto out;
         if (ids.len == 0) {
             rc = sgn_error_set(err, SGN_EINVALID,
-                               "the store has no Active signing profile to trust: create one "
-                               "with put-signing-profile, or name identities with "
-                               "--trusted-identity");
+                               "the store has no %s signing profile to trust: create one with "
+                               "put-signing-profile, or name identities with --trusted-identity",
+                               SGN_PLATFORM_NOTATION);
             goto out;
         }
     }
@@ -179,7 +197,9 @@ int sl_cmd_install_notation_trust(sl_ctx *ctx, int argc, char **argv, sgn_error 
     spec.trusted_identities = (const char *const *)ids.items;
     spec.n_trusted_identities = ids.len;
 
-    /* Check the statement before touching any file. */
+    /* Everything that can refuse is checked before any file changes: the statement, the policy
+     * files it merges into, the root. Only then the root goes in, then the policy; if the policy
+     * cannot be written, the trust store file is put back as it was. */
     {
         cJSON *st = NULL;
         sgn_error serr = SGN_ERROR_INIT;
@@ -190,19 +210,30 @@ int sl_cmd_install_notation_trust(sl_ctx *ctx, int argc, char **argv, sgn_error 
         }
         cJSON_Delete(st);
     }
+    if ((rc = sgn_notation_policy_prepare(&policy, config, &spec, opts[O_FORCE].seen > 0, err)) <
+        0) {
+        if (rc == SGN_ECONFLICT) {
+            size_t used = strlen(err->msg);
+            snprintf(err->msg + used, sizeof(err->msg) - used,
+                     "; pass --force to move the scope to statement \"%s\"", policy_name);
+        }
+        goto out;
+    }
     if ((rc = sgn_authority_root_pem(a, &pem, err)) < 0)
         goto out;
+    if ((rc = sgn_notation_trust_cert_path(&cert_path, config, store_name, SGN_NOTATION_ROOT_FILE,
+                                           err)) < 0 ||
+        (rc = read_if_present(&previous_cert, &had_cert, cert_path, err)) < 0)
+        goto out;
+    free(cert_path);
+    cert_path = NULL;
     if ((rc = sgn_notation_write_trust_cert(&cert_path, config, store_name,
                                             SGN_NOTATION_ROOT_FILE, pem, strlen(pem), err)) < 0)
         goto out;
-    rc = sgn_notation_install_policy(&policy_path, config, &spec, opts[O_FORCE].seen > 0, err);
-    if (rc == SGN_ECONFLICT) {
-        size_t used = strlen(err->msg);
-        snprintf(err->msg + used, sizeof(err->msg) - used,
-                 "; pass --force to move the scope to statement \"%s\"", policy_name);
-    }
-    if (rc < 0)
+    if ((rc = sgn_notation_policy_write(&policy_path, config, &policy, err)) < 0) {
+        restore_file(cert_path, &previous_cert, had_cert);
         goto out;
+    }
     rc = print_result(store_refs[0], cert_path, policy_path, policy_name, &ids, err);
 out:
     if (a != NULL)
@@ -210,6 +241,8 @@ out:
     sl_args_free(opts, N(opts));
     sgn_strlist_free(&ids);
     sgn_buf_free(&store_ref);
+    sgn_buf_free(&policy);
+    sgn_buf_free(&previous_cert);
     free(config);
     free(pem);
     free(cert_path);

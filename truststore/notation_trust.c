@@ -126,13 +126,41 @@ static int plain_file_name(const char *name)
            strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
+static int store_dir(char **out, const char *config_dir, const char *store_name, sgn_error *err)
+{
+    sgn_buf b = SGN_BUF_INIT;
+    int rc;
+
+    *out = NULL;
+    if ((rc = sgn_buf_printf(&b, err, "%s%struststore/x509/signingAuthority/%s", config_dir,
+                             config_dir[strlen(config_dir) - 1] == '/' ? "" : "/", store_name)) < 0)
+        return rc;
+    *out = sgn_buf_detach(&b, NULL);
+    return SGN_OK;
+}
+
+int sgn_notation_trust_cert_path(char **out, const char *config_dir, const char *store_name,
+                                 const char *file_name, sgn_error *err)
+{
+    char *dir = NULL;
+    int rc;
+
+    *out = NULL;
+    if (config_dir == NULL || config_dir[0] == '\0' || !sgn_notation_store_name_valid(store_name) ||
+        !plain_file_name(file_name))
+        return sgn_error_set(err, SGN_EINVALID, "invalid trust store, directory or file name");
+    if ((rc = store_dir(&dir, config_dir, store_name, err)) == SGN_OK)
+        rc = join_path(out, err, dir, file_name);
+    free(dir);
+    return rc;
+}
+
 int sgn_notation_write_trust_cert(char **path_out, const char *config_dir, const char *store_name,
                                   const char *file_name, const char *pem, size_t pem_len,
                                   sgn_error *err)
 {
     int rc;
     char *dir = NULL, *path = NULL;
-    sgn_buf b = SGN_BUF_INIT;
     struct stat st;
 
     if (path_out != NULL)
@@ -155,10 +183,8 @@ int sgn_notation_write_trust_cert(char **path_out, const char *config_dir, const
     }
     if ((rc = check_pem_certificate(pem, pem_len, err)) < 0)
         goto out;
-    if ((rc = sgn_buf_printf(&b, err, "%s%struststore/x509/signingAuthority/%s", config_dir,
-                             config_dir[strlen(config_dir) - 1] == '/' ? "" : "/", store_name)) < 0)
+    if ((rc = store_dir(&dir, config_dir, store_name, err)) < 0)
         goto out;
-    dir = sgn_buf_detach(&b, NULL);
     if ((rc = sgn_mkdir_p(dir, 0755, err)) < 0)
         goto out;
     if (lstat(dir, &st) != 0) {
@@ -180,7 +206,6 @@ int sgn_notation_write_trust_cert(char **path_out, const char *config_dir, const
     }
     rc = SGN_OK;
 out:
-    sgn_buf_free(&b);
     free(dir);
     free(path);
     return rc;
@@ -460,6 +485,10 @@ static int load_policy(cJSON **doc, const char *path, sgn_error *err)
                              path);
     if ((rc = sgn_read_file(&b, path, POLICY_FILE_MAX, err)) < 0)
         goto out;
+    /* AWS's installer ships an empty trustpolicy.json (research/aws-signer-plugin.md §6.2): an
+     * empty or blank file holds no statement to keep. */
+    if (strspn(sgn_buf_cstr(&b), " \t\r\n") == b.len)
+        goto out;
     *doc = cJSON_ParseWithLength(sgn_buf_cstr(&b), b.len);
     if (*doc == NULL || !cJSON_IsObject(*doc)) {
         cJSON_Delete(*doc);
@@ -475,17 +504,14 @@ out:
     return rc;
 }
 
-int sgn_notation_install_policy(char **path_out, const char *config_dir,
+int sgn_notation_policy_prepare(sgn_buf *text, const char *config_dir,
                                 const sgn_notation_policy_spec *spec, int force, sgn_error *err)
 {
     int rc;
-    char *path = NULL, *legacy = NULL, *text = NULL;
+    char *path = NULL, *legacy = NULL, *printed = NULL;
     const char *loaded_from;
     cJSON *doc = NULL, *st = NULL;
-    sgn_buf b = SGN_BUF_INIT;
 
-    if (path_out != NULL)
-        *path_out = NULL;
     if (config_dir == NULL || config_dir[0] == '\0')
         return sgn_error_set(err, SGN_EINVALID, "no notation configuration directory given");
     if ((rc = sgn_notation_policy_statement(&st, spec, err)) < 0)
@@ -512,30 +538,59 @@ int sgn_notation_install_policy(char **path_out, const char *config_dir,
         goto out;
     }
     st = NULL; /* owned by doc now */
-    if ((text = cJSON_Print(doc)) == NULL) {
+    if ((printed = cJSON_Print(doc)) == NULL) {
         rc = oom(err);
         goto out;
     }
-    if ((rc = sgn_buf_puts(&b, text, err)) < 0 || (rc = sgn_buf_puts(&b, "\n", err)) < 0)
+    if ((rc = sgn_buf_puts(text, printed, err)) < 0 || (rc = sgn_buf_puts(text, "\n", err)) < 0)
         goto out;
-    if ((rc = sgn_mkdir_p(config_dir, 0755, err)) < 0)
+    rc = SGN_OK;
+out:
+    cJSON_free(printed);
+    cJSON_Delete(st);
+    cJSON_Delete(doc);
+    free(path);
+    free(legacy);
+    return rc;
+}
+
+int sgn_notation_policy_write(char **path_out, const char *config_dir, const sgn_buf *text,
+                              sgn_error *err)
+{
+    int rc;
+    char *path = NULL, *legacy = NULL;
+
+    if (path_out != NULL)
+        *path_out = NULL;
+    if ((rc = join_path(&path, err, config_dir, SGN_NOTATION_POLICY_FILE)) < 0 ||
+        (rc = join_path(&legacy, err, config_dir, SGN_NOTATION_LEGACY_POLICY_FILE)) < 0 ||
+        (rc = sgn_mkdir_p(config_dir, 0755, err)) < 0)
         goto out;
     /* notation 1.x (notation-go <= 1.3.2) reads only trustpolicy.json; newer notation-go prefers
      * trustpolicy.oci.json. Both get the same merged document. */
-    if ((rc = sgn_write_file_atomic(path, b.data, b.len, 0644, err)) < 0 ||
-        (rc = sgn_write_file_atomic(legacy, b.data, b.len, 0644, err)) < 0)
+    if ((rc = sgn_write_file_atomic(path, text->data, text->len, 0644, err)) < 0 ||
+        (rc = sgn_write_file_atomic(legacy, text->data, text->len, 0644, err)) < 0)
         goto out;
     if (path_out != NULL) {
         *path_out = path;
         path = NULL;
     }
-    rc = SGN_OK;
 out:
-    sgn_buf_free(&b);
-    cJSON_free(text);
-    cJSON_Delete(st);
-    cJSON_Delete(doc);
     free(path);
     free(legacy);
+    return rc;
+}
+
+int sgn_notation_install_policy(char **path_out, const char *config_dir,
+                                const sgn_notation_policy_spec *spec, int force, sgn_error *err)
+{
+    sgn_buf text = SGN_BUF_INIT;
+    int rc;
+
+    if (path_out != NULL)
+        *path_out = NULL;
+    if ((rc = sgn_notation_policy_prepare(&text, config_dir, spec, force, err)) == SGN_OK)
+        rc = sgn_notation_policy_write(path_out, config_dir, &text, err);
+    sgn_buf_free(&text);
     return rc;
 }

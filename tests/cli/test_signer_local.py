@@ -120,9 +120,9 @@ class SignerLocal:
         return json.loads(r.out)
 
     # Shortcuts.
-    def put_profile(self, name, *extra):
+    def put_profile(self, name, *extra, platform=NOTATION):
         return self.json(
-            "put-signing-profile", "--profile-name", name, "--platform-id", NOTATION, *extra
+            "put-signing-profile", "--profile-name", name, "--platform-id", platform, *extra
         )
 
     def sign(self, name, *extra, payload=PAYLOAD):
@@ -485,9 +485,14 @@ def test_json_forms_of_structured_flags(sl, tmp_path):
 
 def test_signing_material_shorthand(sl):
     arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
-    sl.put_profile("app", "--signing-material", f"certificateArn={arn}")
+    sl.put_profile("app", "--signing-material", f"certificateArn={arn}",
+                   platform="AWSIoTDeviceManagement-SHA256-ECDSA")
     got = sl.json("get-signing-profile", "--profile-name", "app")
     assert got["signingMaterial"] == {"certificateArn": arn}
+    # Signer manages the certificates of the Notation platform: signing material is refused there.
+    r = sl.run("put-signing-profile", "--profile-name", "nota", "--platform-id",
+               "Notation-OCI-SHA384-ECDSA", "--signing-material", f"certificateArn={arn}")
+    assert_service_error(r, "ValidationException", "PutSigningProfile")
 
 
 def test_get_unknown_profile_is_resource_not_found(sl):
@@ -913,8 +918,9 @@ def policy_statement(name, identities, scopes=("*",), store="signer-local-ts", o
 def test_install_notation_trust_layout(sl, tmp_path):
     a = sl.put_profile("app")["arn"]
     b = sl.put_profile("other")["arn"]
-    sl.put_profile("gone")
+    gone = sl.put_profile("gone")["arn"]
     sl.ok("cancel-signing-profile", "--profile-name", "gone")
+    sl.put_profile("lambda", platform="AWSLambda-SHA384-ECDSA")
     cfg = tmp_path / "notation"
     out = sl.json("install-notation-trust", "--notation-config", cfg)
     cert = cfg / "truststore/x509/signingAuthority/signer-local-ts/signer-local-root.crt"
@@ -923,7 +929,8 @@ def test_install_notation_trust_layout(sl, tmp_path):
     assert out["certificateFile"] == str(cert)
     assert out["trustPolicyFile"] == str(policy)
     assert out["policyName"] == "signer-local"
-    assert sorted(out["trustedIdentities"]) == sorted([a, b])  # Active profiles only
+    # every Notation profile: what the canceled one signed stays valid; not the Lambda profile
+    assert sorted(out["trustedIdentities"]) == sorted([a, b, gone])
     assert cert.read_text() == sl.ok("export-root").out
     assert stat.S_IMODE(cert.stat().st_mode) == 0o644
     assert stat.S_IMODE(policy.stat().st_mode) == 0o644
@@ -934,7 +941,7 @@ def test_install_notation_trust_layout(sl, tmp_path):
     assert doc["version"] == "1.0"
     assert len(doc["trustPolicies"]) == 1
     st = doc["trustPolicies"][0]
-    assert sorted(st.pop("trustedIdentities")) == sorted([a, b])
+    assert sorted(st.pop("trustedIdentities")) == sorted([a, b, gone])
     assert st == {k: v for k, v in policy_statement("signer-local", []).items() if k != "trustedIdentities"}
 
 

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <cjson/cJSON.h>
+#include "sgn/buf.h"
 #include "sgn/error.h"
 
 #define SGN_NOTATION_TRUST_STORE_DEFAULT "signer-local-ts"
@@ -59,6 +60,12 @@ int sgn_notation_write_trust_cert(char **path_out, const char *config_dir, const
                                   const char *file_name, const char *pem, size_t pem_len,
                                   sgn_error *err);
 
+/* The path sgn_notation_write_trust_cert writes for these names (malloc'd in *out); nothing is
+ * touched. SGN_EINVALID for an empty config_dir, an invalid store name or a file name that is not
+ * plain. */
+int sgn_notation_trust_cert_path(char **out, const char *config_dir, const char *store_name,
+                                 const char *file_name, sgn_error *err);
+
 /* A new statement object for spec. Validates what notation would reject: empty name, no scopes,
  * "*" mixed with other scopes, no trust stores, no identities, "*" mixed with other identities,
  * identities without ':'. */
@@ -84,5 +91,17 @@ int sgn_notation_policy_merge(cJSON *doc, cJSON *statement, int force, sgn_error
  * overwritten blindly. *path_out (if not NULL) is the malloc'd path written. */
 int sgn_notation_install_policy(char **path_out, const char *config_dir,
                                 const sgn_notation_policy_spec *spec, int force, sgn_error *err);
+
+/* The two halves of sgn_notation_install_policy, so that a caller can check everything before it
+ * changes anything. _prepare reads and merges as above and appends the document to *text; it
+ * writes nothing. An empty or blank policy file (AWS's installer ships one) counts as absent.
+ * _write writes text to both policy files (creating config_dir 0755); *path_out (if not NULL)
+ * is the malloc'd path of trustpolicy.oci.json. Errors: SGN_EINVALID (a symlinked or unparsable
+ * policy file, an invalid statement), SGN_ECONFLICT (a scope held by another statement, without
+ * force), SGN_EIO. */
+int sgn_notation_policy_prepare(sgn_buf *text, const char *config_dir,
+                                const sgn_notation_policy_spec *spec, int force, sgn_error *err);
+int sgn_notation_policy_write(char **path_out, const char *config_dir, const sgn_buf *text,
+                              sgn_error *err);
 
 #endif
