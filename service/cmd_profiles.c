@@ -6,7 +6,7 @@ static const sl_param put_params[] = {
     {"platform-id", "platformId", SL_CONV_STRING, 1, NULL},
     {"signature-validity-period", "signatureValidityPeriod", SL_CONV_VALIDITY, 0, NULL},
     {"signing-material", "signingMaterial", SL_CONV_STRUCT, 0, NULL},
-    {"overrides", "overrides", SL_CONV_JSON, 0, NULL},
+    {"overrides", "overrides", SL_CONV_STRUCT, 0, NULL},
     {"signing-parameters", "signingParameters", SL_CONV_MAP, 0, NULL},
     {"tags", "tags", SL_CONV_MAP, 0, NULL},
 };

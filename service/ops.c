@@ -182,55 +182,100 @@ static int read_param_file(sl_ctx *ctx, sgn_buf *b, const char *flag, const char
     return SGN_OK;
 }
 
-/* "k=v,k2=v2" -> object of strings; int_key (if not NULL) becomes a number. */
-static int shorthand_object(sl_ctx *ctx, cJSON **out, const char *flag, const char *text,
-                            const char *int_key, sgn_error *err)
+/* The AWS CLI's shorthand syntax: "k=v,k2=v2" -> an object of strings; with nested, a value may be
+ * a structure "k={a=1,b=2}" (as in --overrides signingConfiguration={hashAlgorithm=SHA384}).
+ * int_key (if not NULL) names a top-level member that becomes a number. Parses from *p, stops after
+ * the '}' closing a nested structure or at the end of the text. */
+static int shorthand_members(sl_ctx *ctx, cJSON *obj, const char *flag, const char **p, int depth,
+                             int nested, const char *int_key, sgn_error *err)
 {
-    cJSON *obj = cJSON_CreateObject(), *item;
-    char *copy = NULL, *tok, *save = NULL;
-    int rc = SGN_OK;
+    const char *s = *p;
+    int rc;
+
+    for (;;) {
+        const char *key = s, *val;
+        size_t klen = strcspn(s, "=,{}");
+        char *name = NULL, *text = NULL, *end;
+        cJSON *item;
+
+        if (key[klen] != '=' || klen == 0)
+            return sl_usage_error(ctx, err,
+                                  "argument --%s: expected key=value[,key=value...], got '%s'",
+                                  flag, key);
+        s = key + klen + 1;
+        if (nested && *s == '{') {
+            if (depth >= 4)
+                return sl_usage_error(ctx, err, "argument --%s: structures nest too deep", flag);
+            s++;
+            item = cJSON_CreateObject();
+            if (item != NULL &&
+                (rc = shorthand_members(ctx, item, flag, &s, depth + 1, nested, NULL, err)) < 0) {
+                cJSON_Delete(item);
+                return rc;
+            }
+        } else {
+            val = s;
+            s += strcspn(s, depth > 0 ? ",}" : ",");
+            if ((text = strndup(val, (size_t)(s - val))) == NULL)
+                return sgn_error_set(err, SGN_ENOMEM, "out of memory");
+            if (depth == 0 && int_key != NULL && strlen(int_key) == klen &&
+                strncmp(key, int_key, klen) == 0) {
+                long long v;
+                errno = 0;
+                v = strtoll(text, &end, 10);
+                if (*text == '\0' || *end != '\0' || errno != 0) {
+                    rc = sl_usage_error(ctx, err, "argument --%s: %s must be an integer, got '%s'",
+                                        flag, int_key, text);
+                    free(text);
+                    return rc;
+                }
+                item = cJSON_CreateNumber((double)v);
+            } else {
+                item = cJSON_CreateString(text);
+            }
+            free(text);
+        }
+        if ((name = strndup(key, klen)) == NULL) {
+            cJSON_Delete(item);
+            return sgn_error_set(err, SGN_ENOMEM, "out of memory");
+        }
+        rc = set_member(obj, name, item, err);
+        free(name);
+        if (rc < 0)
+            return rc;
+        if (*s == ',') {
+            s++;
+            continue;
+        }
+        if (depth > 0 && *s != '}')
+            return sl_usage_error(ctx, err, "argument --%s: a '{' is not closed", flag);
+        if (depth == 0 && *s != '\0')
+            return sl_usage_error(ctx, err, "argument --%s: unexpected '%c'", flag, *s);
+        *p = depth > 0 ? s + 1 : s;
+        return SGN_OK;
+    }
+}
+
+static int shorthand_object(sl_ctx *ctx, cJSON **out, const char *flag, const char *text,
+                            int nested, const char *int_key, sgn_error *err)
+{
+    cJSON *obj = cJSON_CreateObject();
+    const char *p = text;
+    int rc;
 
     *out = NULL;
-    if (obj == NULL || (rc = sgn_strdup(&copy, text, err)) < 0) {
-        rc = rc < 0 ? rc : sgn_error_set(err, SGN_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '='), *end;
-
-        if (eq == NULL || eq == tok) {
-            rc = sl_usage_error(ctx, err,
-                                "argument --%s: expected key=value[,key=value...], got '%s'",
-                                flag, tok);
-            goto out;
-        }
-        *eq = '\0';
-        if (int_key != NULL && strcmp(tok, int_key) == 0) {
-            long long v;
-            errno = 0;
-            v = strtoll(eq + 1, &end, 10);
-            if (eq[1] == '\0' || *end != '\0' || errno != 0) {
-                rc = sl_usage_error(ctx, err, "argument --%s: %s must be an integer, got '%s'",
-                                    flag, tok, eq + 1);
-                goto out;
-            }
-            item = cJSON_CreateNumber((double)v);
-        } else {
-            item = cJSON_CreateString(eq + 1);
-        }
-        if ((rc = set_member(obj, tok, item, err)) < 0)
-            goto out;
-    }
-    if (obj->child == NULL) {
+    if (obj == NULL)
+        return sgn_error_set(err, SGN_ENOMEM, "out of memory");
+    if (*text == '\0')
         rc = sl_usage_error(ctx, err, "argument --%s: expected key=value[,key=value...]", flag);
-        goto out;
+    else
+        rc = shorthand_members(ctx, obj, flag, &p, 0, nested, int_key, err);
+    if (rc < 0) {
+        cJSON_Delete(obj);
+        return rc;
     }
     *out = obj;
-    obj = NULL;
-out:
-    cJSON_Delete(obj);
-    free(copy);
-    return rc;
+    return SGN_OK;
 }
 
 /* JSON text (or file://PATH) that must hold an object. */
@@ -273,7 +318,7 @@ static int map_value(sl_ctx *ctx, cJSON **out, const char *flag, const char *tex
     int rc;
 
     if (!looks_like_json(text) && strncmp(text, "file://", 7) != 0)
-        return shorthand_object(ctx, out, flag, text, NULL, err);
+        return shorthand_object(ctx, out, flag, text, 0, NULL, err);
     if ((rc = json_object(ctx, out, flag, text, err)) < 0)
         return rc;
     cJSON_ArrayForEach(it, *out) {
@@ -430,16 +475,12 @@ static int convert(sl_ctx *ctx, const sl_param *p, const sl_opt *o, cJSON *in, s
         if ((rc = map_value(ctx, &item, p->flag, text, err)) < 0)
             return rc;
         break;
-    case SL_CONV_JSON:
-        if ((rc = json_object(ctx, &item, p->flag, text, err)) < 0)
-            return rc;
-        break;
     case SL_CONV_VALIDITY:
     case SL_CONV_STRUCT:
         if (looks_like_json(text) || strncmp(text, "file://", 7) == 0)
             rc = json_object(ctx, &item, p->flag, text, err);
         else
-            rc = shorthand_object(ctx, &item, p->flag, text,
+            rc = shorthand_object(ctx, &item, p->flag, text, 1,
                                   p->conv == SL_CONV_VALIDITY ? "value" : NULL, err);
         if (rc < 0)
             return rc;

@@ -56,9 +56,8 @@ typedef enum sl_conv {
     SL_CONV_BOOL,     /* --x -> true, --no-x -> false */
     SL_CONV_LIST,     /* v1 v2 ... (each may also be comma separated) -> array of strings */
     SL_CONV_MAP,      /* k=v,k2=v2 or a JSON object of strings */
-    SL_CONV_JSON,     /* a JSON object, or file://PATH holding one */
     SL_CONV_VALIDITY, /* value=10,type=MONTHS or JSON -> {"value":10,"type":"MONTHS"} */
-    SL_CONV_STRUCT,   /* k=v,... or JSON -> object of strings, e.g. certificateArn=ARN */
+    SL_CONV_STRUCT,   /* k=v,k2={a=b},... (shorthand) or JSON or file://PATH -> object */
     SL_CONV_PAYLOAD,  /* fileb://PATH, file://PATH or a base64 literal -> base64 */
     SL_CONV_ENVELOPE  /* jws | cose -> signature envelope media type */
 } sl_conv;

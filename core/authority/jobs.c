@@ -436,6 +436,8 @@ int sgn_authority_list_signing_jobs(sgn_authority *a, const cJSON *in, cJSON **o
     if (status && (rc = sgn_authority__check_enum(status, "status", sgn_authority__job_statuses,
                                                   err)) < 0)
         return rc;
+    if (invoker && (rc = sgn_authority__check_account(invoker, "jobInvoker", err)) < 0)
+        return rc;
     if (is_revoked && !cJSON_IsNull(is_revoked) && !cJSON_IsBool(is_revoked))
         return sgn_authority__fail(err, 400, "ValidationException", "isRevoked must be a boolean");
     if ((rc = sgn_authority__prepare(

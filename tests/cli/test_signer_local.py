@@ -294,7 +294,7 @@ USAGE_CASES = [
     ),
     (
         ["put-signing-profile", "--profile-name", "a", "--platform-id", NOTATION, "--overrides", "[1]"],
-        "argument --overrides: expected a JSON object",
+        "argument --overrides: expected key=value",
     ),
     (
         ["sign-payload", "--profile-name", "a", "--payload", "not base64!", "--payload-format", "x"],
@@ -1089,3 +1089,24 @@ def test_output_uses_four_space_indentation(sl):
     assert lines[0] == "{" and lines[-1] == "}"
     assert all(l.startswith('    "') for l in lines[1:-1])
     assert '": "' in lines[1]
+
+
+def test_overrides_shorthand_nests_like_the_aws_cli(sl):
+    sl.put_profile("nested", "--overrides",
+                   "signingConfiguration={encryptionAlgorithm=ECDSA,hashAlgorithm=SHA384},"
+                   "signingImageFormat=JSONEmbedded")
+    got = sl.json("get-signing-profile", "--profile-name", "nested")
+    assert got["overrides"] == {
+        "signingConfiguration": {"encryptionAlgorithm": "ECDSA", "hashAlgorithm": "SHA384"},
+        "signingImageFormat": "JSONEmbedded",
+    }
+    for bad in ("signingConfiguration={hashAlgorithm=SHA384", "signingConfiguration={}",
+                "=x", "a=1,"):
+        r = sl.run("put-signing-profile", "--profile-name", "bad", "--platform-id", NOTATION,
+                   "--overrides", bad)
+        assert r.rc == 2, (bad, r)
+        assert "--overrides" in r.err
+    # a platform's own values only (RSA is not Notation's)
+    r = sl.run("put-signing-profile", "--profile-name", "rsa", "--platform-id", NOTATION,
+               "--overrides", "signingConfiguration={encryptionAlgorithm=RSA}")
+    assert "RSA" in assert_service_error(r, "ValidationException", "PutSigningProfile")
