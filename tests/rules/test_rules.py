@@ -56,3 +56,13 @@ def test_rule(rule, tmp_path):
         harness.assert_service_error(r, rule.code, rule.op)
     if rule.subset is not None:
         assert subset_of(rule.subset, json.loads(r.out)), r.out
+
+
+def test_readme_lists_not_covered():
+    """README's Conformance table is the NOT_COVERED table."""
+    readme = (harness.REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Conformance\n", 1)
+    assert len(section) == 2, "README.md has no Conformance section"
+    for u in NOT_COVERED:
+        row = f"| `{u.doc.split('/')[-1]}` | {', '.join(map(str, u.lines))} | {u.summary} | {u.issue} |"
+        assert row in section[1], row
