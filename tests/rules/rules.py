@@ -311,6 +311,33 @@ def list_statuses(s):
     assert s.profile_names("--statuses", "Active") == ["live"]
 
 
+def list_platform_filter(s):
+    s.put("notation")
+    s.put("lambda", platform=LAMBDA)
+    assert s.profile_names("--platform-id", LAMBDA) == ["lambda"]
+    assert s.profile_names("--platform-id", NOTATION) == ["notation"]
+
+
+def jobs_filters(s):
+    s.put("app", "--signature-validity-period", "value=10,type=DAYS")
+    a = s.sign("app")
+    s.put("long")
+    b = s.sign("long")
+    s.ok("revoke-signature", "--job-id", a["jobId"], "--reason", "r")
+
+    def ids(*flags):
+        return sorted(j["jobId"] for j in s.json("list-signing-jobs", *flags)["jobs"])
+    assert ids() == sorted([a["jobId"], b["jobId"]])
+    assert ids("--is-revoked") == [a["jobId"]]
+    assert ids("--no-is-revoked") == [b["jobId"]]
+    assert ids("--platform-id", NOTATION) == sorted([a["jobId"], b["jobId"]])
+    assert ids("--platform-id", LAMBDA) == []
+    cut = iso(time.time() + 365 * DAY)
+    assert ids("--signature-expires-before", cut) == [a["jobId"]]
+    assert ids("--signature-expires-after", cut) == [b["jobId"]]
+    assert ids("--job-invoker", "000000000000") == sorted([a["jobId"], b["jobId"]])
+
+
 def list_statuses_enum(s):
     s.put("live")
     for bad in ("Bogus", "active", "CANCELED"):
@@ -973,6 +1000,12 @@ RULES = [
     Rule("list-statuses", API, (205,), "statuses",
          "ListSigningProfiles --statuses returns exactly the profiles in those statuses.",
          run=list_statuses),
+    Rule("list-platform-filter", API, (205,), "platformId",
+         "ListSigningProfiles --platform-id returns only that platform's profiles.",
+         run=list_platform_filter),
+    Rule("jobs-filters", API, (187,), "isRevoked",
+         "ListSigningJobs filters by isRevoked, platformId, signature expiry before/after and jobInvoker.",
+         run=jobs_filters),
     Rule("list-statuses-enum", API, (205,), "enum Active/Canceled/Revoked",
          "A status outside Active/Canceled/Revoked is a ValidationException.", run=list_statuses_enum,
          fault=8),
