@@ -15,12 +15,15 @@ NOT_COVERED lists the rules of operations the product does not have yet, with th
 will build them; README's Conformance section shows the same table.
 """
 
+import datetime as dt
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from harness import (ACM_ARN, IOT_PLATFORMS, LAMBDA, NOTATION, PAYLOAD, add_months, epoch, iso,
+from harness import (ACM_ARN, IOT_PLATFORMS, LAMBDA, NOTATION, PAYLOAD, REPO, add_months,
+                     assert_service_error, chain_hashes, epoch, iso, jws_envelope, shared_dir,
                      signing_time)
 
 DG = "aws-signer-developer-guide.txt"
@@ -92,7 +95,6 @@ def names_length(s):
 
 
 def version_format(s):
-    import re
     out = s.put("app")
     assert re.fullmatch(r"[a-zA-Z0-9]{10}", out["profileVersion"]), out
     assert out["profileVersionArn"] == out["arn"] + "/" + out["profileVersion"]
@@ -133,7 +135,6 @@ def validity_bounds(cases):
                 assert got == {"value": value, "type": vtype}, got
             else:
                 assert r.rc == 254, (value, vtype, r)
-                from harness import assert_service_error
                 assert_service_error(r, VE, "PutSigningProfile")
     return check
 
@@ -150,7 +151,6 @@ def validity_types(s):
         assert s.get(vtype.lower())["signatureValidityPeriod"] == {"value": 2, "type": vtype}
     for bad in ("WEEKS", "days", "HOURS"):
         r = put_validity(s, "bad", 2, bad)
-        from harness import assert_service_error
         assert_service_error(r, VE, "PutSigningProfile")
 
 
@@ -161,13 +161,12 @@ def validity_expiry_days(s):
     job = s.json("describe-signing-job", "--job-id", signed["jobId"], at=at)
     created = epoch(job["createdAt"])
     assert epoch(job["signatureExpiresAt"]) == created + 10 * DAY, job
-    _, protected, _ = __import__("harness").jws_envelope(signed)
+    _, protected, _ = jws_envelope(signed)
     assert epoch(protected["io.cncf.notary.expiry"]) == created + 10 * DAY
     assert created - epoch("2030-03-15T12:00:00Z") < 60  # the shifted clock was used
 
 
 def validity_expiry_default(s):
-    import datetime as dt
     at = "2030-03-15 12:00:00"
     s.put("app", at=at)
     signed = s.sign("app", at=at)
@@ -417,7 +416,6 @@ def revoke_future(s):
     for ahead in (3600, 86400 * 30):
         r = s.revoke("app", put["profileVersion"], time.time() + ahead)
         assert r.rc == 254, r
-        from harness import assert_service_error
         assert_service_error(r, VE, "RevokeSigningProfile")
     got = s.get("app")
     assert got["status"] == "Active" and "revocationRecord" not in got, got
@@ -454,7 +452,6 @@ def revoke_later_refused(s):
     put, signed, t_sig, old = _revoked_between(s)
     r = s.revoke("app", put["profileVersion"], old + 1800)
     assert r.rc == 254, r
-    from harness import assert_service_error
     assert_service_error(r, VE, "RevokeSigningProfile")
     assert s.get("app")["revocationRecord"]["revocationEffectiveFrom"] == iso(old)
 
@@ -501,7 +498,6 @@ def revoke_unsupported(s):
         put = s.put(f"iot{i}", platform=platform)
         r = s.revoke(f"iot{i}", put["profileVersion"], time.time() - 60)
         assert r.rc == 254, (platform, r)
-        from harness import assert_service_error
         assert_service_error(r, VE, "RevokeSigningProfile")
         assert s.get(f"iot{i}")["status"] == "Active"
     put = s.put("lambda", platform=LAMBDA)  # revocationSupported: true
@@ -535,7 +531,6 @@ def _assert_visible(s, name, job_id=None, at=None):
 def _assert_gone(s, name, job_id=None, at=None):
     r = s.run("get-signing-profile", "--profile-name", name, at=at)
     assert r.rc == 254, (at, r)
-    from harness import assert_service_error
     assert_service_error(r, RNF, "GetSigningProfile")
     assert name not in s.profile_names("--include-canceled", at=at)
     assert name not in s.profile_names("--statuses", "Canceled", "Revoked", at=at)
@@ -796,9 +791,9 @@ def cross_partition(s):
     put = s.put("app")
     signed = s.sign("app")
     own = put["profileVersionArn"]
-    _, protected, certs = __import__("harness").jws_envelope(signed)
+    _, protected, certs = jws_envelope(signed)
     job = signed["metadata"]["com.amazonaws.signer.signingJob"]
-    hashes = __import__("harness").chain_hashes(certs)
+    hashes = chain_hashes(certs)
 
     def status(varn, jarn):
         return ["get-revocation-status", "--signature-timestamp",
@@ -906,7 +901,6 @@ def trust_refusal_changes_nothing(s):
 
 
 def aws_roots(s):
-    from harness import REPO, shared_dir
     shipped = REPO / "truststore" / "aws-signer-notation-root.crt"
     assert shipped.read_bytes() == (shared_dir() / "truststore" / "aws-signer-notation-root.crt").read_bytes()
 
