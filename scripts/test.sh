@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: dependencies, build, unit tests (ctest), the plugin conformance suite,
-# the signer-local CLI suite, the end-to-end suite, the AWS client suite (tests/aws: loopback fakes of
-# Signer, STS, IMDS and container credentials), then an ASan+UBSan build running ctest, the
+# the signer-local CLI suite, the rules of the reference documents (tests/rules), the end-to-end
+# suite, the AWS client suite (tests/aws: loopback fakes of Signer, STS, IMDS and container
+# credentials), then an ASan+UBSan build running ctest, the
 # conformance, CLI and AWS client suites again.
 # Every step runs (unless what it needs failed), a summary follows, and the exit status is non-zero
 # if anything failed.
@@ -101,6 +102,8 @@ if [ $built = 1 ]; then
         SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
     pytest_suite "signer-local CLI suite" tests/cli \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
+    pytest_suite "rules" tests/rules \
+        SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" || true
     pytest_suite "e2e suite" tests/e2e \
         SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
     pytest_suite "AWS client suite" tests/aws \
@@ -111,6 +114,7 @@ else
     skip "unit tests (ctest)" "build failed"
     skip "conformance suite" "build failed"
     skip "signer-local CLI suite" "build failed"
+    skip "rules" "build failed"
     skip "e2e suite" "build failed"
     skip "AWS client suite" "build failed"
 fi
