@@ -55,7 +55,8 @@ const sl_command sl_commands[] = {
      "Print the store's root certificate as PEM, or write it to --output-file (extension)."},
     {"install-notation-trust", NULL, sl_cmd_install_notation_trust,
      "Install the store's root as a notation signingAuthority trust store and add a trust "
-     "policy statement trusting the store's Notation profiles, Canceled and Revoked ones included (extension)."},
+     "policy statement trusting the store's Notation profiles, Canceled and Revoked ones "
+     "included (extension)."},
 };
 const size_t sl_n_commands = sizeof(sl_commands) / sizeof(sl_commands[0]);
 
