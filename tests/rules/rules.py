@@ -8,8 +8,8 @@ rule in our own words. The check is either `run` (a function taking a harness.St
 `setup` (commands that must succeed first) and `cmd` with the expected exit code, service error
 code or JSON subset.
 
-`fault=N` marks a rule whose correct behaviour is being built (the numbered list in the brief of
-the rules suite, see README "Conformance"): those rows fail until that fix is merged.
+`fault=N` marks a rule the local Signer once got wrong: fault N of issue 7, fixed there; the row
+failed before that fix.
 
 NOT_COVERED lists the rules of operations the product does not have yet, with the issue that
 will build them; README's Conformance section shows the same table.
