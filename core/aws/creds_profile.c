@@ -1,7 +1,7 @@
 /* A profile of the shared files, resolved in aws-sdk-go-v2's resolveCredsFromProfile order:
  * source_profile (then AssumeRole), static keys, credential_source (then AssumeRole),
- * web_identity_token_file, SSO settings, credential_process, else the container and IMDS steps
- * (aws-c-auth's credentials_provider_profile.c). */
+ * web_identity_token_file, SSO settings (creds_sso.c), credential_process, else the container
+ * and IMDS steps (aws-c-auth's credentials_provider_profile.c). */
 #include "creds_int.h"
 
 #include <stdio.h>
@@ -160,15 +160,8 @@ static int from_profile(sgn_aws_creds *out, sgn_aws__chain *ch, const char *prof
                  role != NULL ? role : "");
         return sgn_aws__web_identity(out, ch, wif, role, "role_arn",
                                      pget(ch, profile, "role_session_name"), tsrc, ssrc, err);
-    } else if (pget(ch, profile, "sso_session") != NULL ||
-               pget(ch, profile, "sso_start_url") != NULL ||
-               pget(ch, profile, "sso_account_id") != NULL ||
-               pget(ch, profile, "sso_role_name") != NULL) {
-        return sgn_error_set(err, SGN_EINVALID,
-                             "%s: SSO (IAM Identity Center) profiles are not supported here; use "
-                             "`aws configure export-credentials --profile %s --format env` or a "
-                             "credential_process",
-                             what, profile);
+    } else if (sgn_aws__has_sso(ctx, profile)) {
+        rc = sgn_aws__from_sso(&base, ch, profile, err);
     } else if (process != NULL) {
         rc = sgn_aws__from_process(&base, ch, profile, process, err);
     } else if (!top) {
