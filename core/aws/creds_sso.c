@@ -82,8 +82,8 @@ int sgn_aws__sso_read_token(char **token, int64_t *expires_at, const char *path,
         rc = sgn_error_set(err, rc == SGN_ENOTFOUND || rc == SGN_EINVALID ? SGN_EINVALID : rc,
                            "%s: no usable cached SSO token: %s%s%s; run `aws sso login "
                            "--profile %s`",
-                           source, rc == SGN_ENOTFOUND ? "" : path, rc == SGN_ENOTFOUND ? "" : ": ",
-                           e2.msg, profile);
+                           source, rc == SGN_ENOTFOUND ? "" : path,
+                           rc == SGN_ENOTFOUND ? "" : ": ", e2.msg, profile);
         goto out;
     }
     if ((json = cJSON_ParseWithLength((const char *)b.data, b.len)) == NULL ||
