@@ -1,5 +1,6 @@
 """Fixtures of the AWS client suite: the loopback fakes (Signer API backed by a fresh
-signer-local store in us-east-1 / 123456789012, STS, IMDS, container credentials) sharing one key
+signer-local store in us-east-1 / 123456789012, STS, IMDS, container credentials, the SSO
+portal) sharing one key
 table, and the plugin with a clean AWS environment pointed at the fake Signer.
 
 Binaries: SGN_PLUGIN_BIN (default build/plugin/...), SGN_SIGNER_LOCAL_BIN (default: next to the
@@ -14,6 +15,7 @@ from .fakes import sigv4
 from .fakes.container import FakeContainerCredentials
 from .fakes.imds import FakeIMDS
 from .fakes.signer import FakeSigner, LocalSigner, signer_local_bin
+from .fakes.sso import FakeSSOPortal
 from .fakes.sts import FakeSTS
 from .helpers import (ACCOUNT, PAYLOAD, PAYLOAD_TYPE, PLUGIN_BIN, PROFILE, REGION, STATIC_KEYS,
                       AwsPlugin, parse_envelope)
@@ -69,6 +71,12 @@ def fake_sts(keys):
 @pytest.fixture
 def fake_imds(keys):
     with FakeIMDS(keys) as f:
+        yield f
+
+
+@pytest.fixture
+def fake_sso(keys):
+    with FakeSSOPortal(keys) as f:
         yield f
 
 

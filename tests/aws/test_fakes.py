@@ -14,6 +14,8 @@ import pytest
 
 boto3 = pytest.importorskip("boto3")
 import botocore  # noqa: E402
+import botocore.credentials  # noqa: E402
+import botocore.tokens  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError, MetadataRetrievalError, ReadTimeoutError  # noqa: E402
 from botocore.utils import ContainerMetadataFetcher, InstanceMetadataFetcher  # noqa: E402
@@ -390,6 +392,73 @@ def test_boto3_web_identity_provider_from_the_environment(fake_sts, tmp_path, mo
     creds = session.get_credentials().get_frozen_credentials()
     assert creds.access_key == fake_sts.issued[0][3].access_key
     assert fake_sts.issued[0][0] == "AssumeRoleWithWebIdentity"
+
+
+# --- IAM Identity Center (SSO) portal ---------------------------------------------------------
+
+def sso_client(fake):
+    """boto3's own SSO client: GetRoleCredentials is unsigned in the service model (bearer token)."""
+    return boto3.client("sso", region_name=REGION, endpoint_url=fake.url,
+                        config=Config(retries={"total_max_attempts": 1}))
+
+
+def test_boto3_sso_get_role_credentials_and_use_them(fake_sso, fake_signer):
+    fake_sso.tokens["sso-access-token-1"] = None
+    out = sso_client(fake_sso).get_role_credentials(roleName="Dev", accountId=ACCOUNT,
+                                                    accessToken="sso-access-token-1")
+    c = out["roleCredentials"]
+    rec = fake_sso.seen("GetRoleCredentials")[0]
+    assert rec.method == "GET" and rec.path.startswith("/federation/credentials?"), rec.path
+    assert rec.header("x-amz-sso_bearer_token") == "sso-access-token-1"
+    assert rec.header("Authorization") is None
+    account, role, token, key = fake_sso.issued[0]
+    assert (account, role, token) == (ACCOUNT, "Dev", "sso-access-token-1")
+    assert c["accessKeyId"] == key.access_key and c["sessionToken"] == key.session_token
+    assert abs(c["expiration"] / 1000 - key.expires) < 1      # epoch milliseconds
+    client = signer_client(fake_signer, (c["accessKeyId"], c["secretAccessKey"], c["sessionToken"]))
+    assert sign_with_boto3(client)["jobOwner"] == ACCOUNT
+
+
+@pytest.mark.parametrize("token,roles,status,code", [
+    ("not-a-known-token", None, 401, "UnauthorizedException"),
+    ("sso-access-token-1", {("999999999999", "Admin")}, 403, "ForbiddenException"),
+])
+def test_boto3_sso_errors(fake_sso, token, roles, status, code):
+    fake_sso.tokens["sso-access-token-1"] = None
+    fake_sso.roles = roles
+    with pytest.raises(ClientError) as e:
+        sso_client(fake_sso).get_role_credentials(roleName="Dev", accountId=ACCOUNT,
+                                                  accessToken=token)
+    r = e.value.response
+    assert r["Error"]["Code"] == code
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert r["ResponseMetadata"]["RequestId"] == fake_sso.seen()[0].request_id
+
+
+def test_botocore_sso_provider_reads_the_cache_the_plugin_reads(fake_sso, tmp_path, monkeypatch):
+    """botocore's own SSO credential provider (sso_session profile, token cached under
+    ~/.aws/sso/cache/<sha1 of the session name>.json) against the fake portal."""
+    fake_sso.tokens["sso-access-token-2"] = None
+    home = tmp_path / "home"
+    cache = home / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    (cache / (hashlib.sha1(b"corp").hexdigest() + ".json")).write_text(json.dumps({
+        "startUrl": "https://example.awsapps.com/start", "region": REGION,
+        "accessToken": "sso-access-token-2",
+        "expiresAt": datetime.fromtimestamp(time.time() + 3600, timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")}))
+    config = tmp_path / "sso-config"
+    config.write_text("[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\n"
+                      "sso_role_name = Dev\n[sso-session corp]\n"
+                      f"sso_region = {REGION}\nsso_start_url = https://example.awsapps.com/start\n")
+    # botocore fixes ~/.aws/sso/cache when it is imported: point both readers at this home
+    monkeypatch.setattr(botocore.credentials.SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))
+    monkeypatch.setattr(botocore.tokens.SSOTokenProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))
+    session = _clean_session(monkeypatch, tmp_path, AWS_CONFIG_FILE=str(config), AWS_PROFILE="dev",
+                             AWS_ENDPOINT_URL_SSO=fake_sso.url)
+    creds = session.get_credentials().get_frozen_credentials()
+    assert creds.access_key == fake_sso.issued[0][3].access_key
+    assert fake_sso.issued[0][:3] == ("123456789012", "Dev", "sso-access-token-2")
 
 
 # --- IMDS and container credentials ----------------------------------------------------------

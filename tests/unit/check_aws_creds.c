@@ -13,9 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/creds_int.h"
 #include "sgn/aws_config.h"
 #include "sgn/aws_creds.h"
 #include "sgn/buf.h"
+#include "sgn/util.h"
 #include "sgn_check.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -34,12 +36,14 @@ typedef struct server {
     char sts_signer_akid[64];       /* AssumeRole must be signed by this access key id */
     char sts_signer_akid2[64];      /* ... or this one */
     char web_token[128];            /* AssumeRoleWithWebIdentity must carry this token */
+    char sso_token[128];            /* GetRoleCredentials must carry this bearer token */
     /* records */
-    int n_requests, n_sts, n_imds_put, n_container;
+    int n_requests, n_sts, n_imds_put, n_container, n_sso;
     int imds_put_had_ttl, imds_get_had_token, imds_get_without_token;
     int sts_unsigned_web, sts_signed_ok;
     char last_container_auth[128];
     char last_sts_action[64];
+    char last_sso_account[64], last_sso_role[64];
 } server;
 
 typedef struct conn {
@@ -173,6 +177,37 @@ static enum MHD_Result handle_container(server *s, struct MHD_Connection *c)
                  "application/json");
 }
 
+static enum MHD_Result handle_sso(server *s, struct MHD_Connection *c, const char *method)
+{
+    const char *tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-amz-sso_bearer_token");
+    const char *acct = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "account_id");
+    const char *role = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "role_name");
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    const char *body;
+
+    s->n_sso++;
+    snprintf(s->last_sso_account, sizeof(s->last_sso_account), "%s", acct ? acct : "");
+    snprintf(s->last_sso_role, sizeof(s->last_sso_role), "%s", role ? role : "");
+    if (strcmp(method, "GET") != 0 || acct == NULL || role == NULL)
+        return reply(c, 400, "{\"message\":\"bad request\"}", "application/json");
+    if (tok == NULL || strcmp(tok, s->sso_token) != 0) {
+        body = "{\"message\":\"Session token not found or invalid\"}";
+        r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+        MHD_add_response_header(r, "Content-Type", "application/json");
+        MHD_add_response_header(r, "x-amzn-ErrorType", "UnauthorizedException");
+        MHD_add_response_header(r, "x-amzn-RequestId", "req-1234");
+        ret = MHD_queue_response(c, 401, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    return reply(c, 200,
+                 "{\"roleCredentials\":{\"accessKeyId\":\"ASIASSOROLE12345\","
+                 "\"secretAccessKey\":\"sso" MARK "key\",\"sessionToken\":\"sso" MARK "session\","
+                 "\"expiration\":4102444800000}}",
+                 "application/json");
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **con_cls)
@@ -198,6 +233,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         ret = handle_imds(s, c, method, url);
     else if (strcmp(url, "/creds") == 0)
         ret = handle_container(s, c);
+    else if (strcmp(url, "/federation/credentials") == 0)
+        ret = handle_sso(s, c, method);
     else if (strcmp(method, "POST") == 0 && strcmp(url, "/") == 0)
         ret = handle_sts(s, c, sgn_buf_cstr(&cn->body));
     else
@@ -657,22 +694,206 @@ START_TEST(test_credential_source_environment)
 }
 END_TEST
 
-START_TEST(test_sso_profile)
+/* ---- IAM Identity Center (SSO) ------------------------------------------------------------ */
+
+/* SHA-1 hex digests computed independently (Python: hashlib.sha1(key.encode()).hexdigest()). */
+static const struct {
+    const char *key, *hex;
+} sso_cache_cases[] = {
+    {"corp", "ee0bfd2552fbd840c02cc48b6e823320543c450f"},
+    {"https://example.awsapps.com/start", "e8be5486177c5b5392bd9aa76563515b29358e6e"},
+    {"my-sso", "0ad374308c5a4e22f723adf10145eafad7c4031c"},
+    {"https://d-92671207e4.awsapps.com/start", "13f9d35043871d073ab260e020f0ffde092cb14b"},
+};
+
+START_TEST(test_sso_cache_path)
+{
+    sgn_error err = SGN_ERROR_INIT;
+    char *path = NULL, want[256];
+
+    snprintf(want, sizeof(want), "/home/u/.aws/sso/cache/%s.json", sso_cache_cases[_i].hex);
+    ck_assert_sgn_ok(sgn_aws__sso_cache_path(&path, "/home/u", sso_cache_cases[_i].key, &err),
+                     &err);
+    ck_assert_str_eq(path, want);
+    free(path);
+}
+END_TEST
+
+#define SSO_SESSION_CONFIG                                                                     \
+    "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\n"                       \
+    "sso_role_name = Dev\nregion = us-west-2\n"                                                \
+    "[sso-session corp]\nsso_region = us-east-1\n"                                             \
+    "sso_start_url = https://example.awsapps.com/start\n"
+#define SSO_LEGACY_CONFIG                                                                      \
+    "[profile sso]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n" \
+    "sso_account_id = 123456789012\nsso_role_name = Dev\n"
+#define SSO_SESSION_CACHE ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json"
+#define SSO_LEGACY_CACHE ".aws/sso/cache/e8be5486177c5b5392bd9aa76563515b29358e6e.json"
+
+/* A fixture with an SSO portal on the loopback server and the cache directory made. */
+static void sso_init(fx *f, const char *config)
+{
+    char url[128], dir[512];
+
+    fx_init(f, 1);
+    snprintf(f->srv.sso_token, sizeof(f->srv.sso_token), "sso" MARK "token");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", f->srv.port);
+    fx_set(f, "AWS_ENDPOINT_URL_SSO", url);
+    fx_set(f, "AWS_PROFILE", "sso");
+    snprintf(dir, sizeof(dir), "mkdir -p '%s/.aws/sso/cache'", f->dir);
+    ck_assert_int_eq(system(dir), 0);
+    fx_write(f, "config", config, 0600);
+}
+
+/* The cache file as `aws sso login` writes it; expires is Unix seconds. */
+static void sso_cache(fx *f, const char *name, const char *token, int64_t expires)
+{
+    char when[32], text[512];
+
+    sgn_time_format_rfc3339(when, expires);
+    snprintf(text, sizeof(text),
+             "{\"startUrl\": \"https://example.awsapps.com/start\", \"region\": \"us-east-1\", "
+             "\"accessToken\": \"%s\", \"expiresAt\": \"%s\"}",
+             token, when);
+    fx_write(f, name, text, 0600);
+}
+
+START_TEST(test_sso_session_profile)
 {
     fx f;
     sgn_error err = SGN_ERROR_INIT;
     sgn_aws_creds c = SGN_AWS_CREDS_INIT;
 
-    fx_init(&f, 0);
-    fx_write(&f, "config",
-             "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\n"
-             "sso_role_name = Dev\n[sso-session corp]\nsso_region = us-east-1\n"
-             "sso_start_url = https://example.awsapps.com/start\n",
-             0600);
-    fx_set(&f, "AWS_PROFILE", "sso");
+    sso_init(&f, SSO_SESSION_CONFIG);
+    sso_cache(&f, SSO_SESSION_CACHE, "sso" MARK "token", NOW + 3600);
+    ck_assert_sgn_ok(fx_resolve(&f, &c, &err), &err);
+    ck_assert_str_eq(c.access_key_id, "ASIASSOROLE12345");
+    ck_assert_str_eq(c.secret_access_key, "sso" MARK "key");
+    ck_assert_str_eq(c.session_token, "sso" MARK "session");
+    ck_assert_int_eq(c.expiration, INT64_C(4102444800));
+    ck_assert_str_eq(c.account_id, "123456789012");
+    assert_has(c.source, "SSO of profile \"sso\"");
+    ck_assert_int_eq(f.srv.n_sso, 1);
+    ck_assert_str_eq(f.srv.last_sso_account, "123456789012");
+    ck_assert_str_eq(f.srv.last_sso_role, "Dev");
+    sgn_aws_creds_free(&c);
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(test_sso_legacy_profile)
+{
+    fx f;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
+
+    sso_init(&f, SSO_LEGACY_CONFIG);
+    sso_cache(&f, SSO_LEGACY_CACHE, "sso" MARK "token", NOW + 60);
+    ck_assert_sgn_ok(fx_resolve(&f, &c, &err), &err);
+    ck_assert_str_eq(c.access_key_id, "ASIASSOROLE12345");
+    ck_assert_int_eq(f.srv.n_sso, 1);
+    sgn_aws_creds_free(&c);
+    fx_free(&f);
+}
+END_TEST
+
+/* Expiry against the pinned clock NOW: expired only when NOW is after expiresAt (ssocreds). */
+static const struct {
+    int64_t offset;         /* expiresAt - NOW */
+    int ok;
+} sso_expiry_cases[] = {{3600, 1}, {1, 1}, {0, 1}, {-1, 0}, {-86400, 0}};
+
+START_TEST(test_sso_token_expiry)
+{
+    fx f;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
+    int rc;
+
+    sso_init(&f, SSO_SESSION_CONFIG);
+    sso_cache(&f, SSO_SESSION_CACHE, "sso" MARK "token", NOW + sso_expiry_cases[_i].offset);
+    rc = fx_resolve(&f, &c, &err);
+    if (sso_expiry_cases[_i].ok) {
+        ck_assert_sgn_ok(rc, &err);
+        sgn_aws_creds_free(&c);
+    } else {
+        ck_assert_int_eq(rc, SGN_EINVALID);
+        assert_has(err.msg, "expired at");
+        assert_has(err.msg, SSO_SESSION_CACHE);
+        assert_has(err.msg, "run `aws sso login --profile sso`");
+        ck_assert_int_eq(f.srv.n_sso, 0);
+    }
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(test_sso_token_missing)
+{
+    fx f;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
+
+    sso_init(&f, SSO_LEGACY_CONFIG);
     ck_assert_int_eq(fx_resolve(&f, &c, &err), SGN_EINVALID);
-    assert_has(err.msg, "profile \"sso\": SSO");
-    assert_has(err.msg, "aws configure export-credentials");
+    assert_has(err.msg, SSO_LEGACY_CACHE);
+    assert_has(err.msg, "run `aws sso login --profile sso`");
+    /* a file without expiresAt is refused as ssocreds refuses it */
+    fx_write(&f, SSO_LEGACY_CACHE, "{\"accessToken\": \"sso" MARK "token\"}", 0600);
+    sgn_error_clear(&err);
+    ck_assert_int_eq(fx_resolve(&f, &c, &err), SGN_EINVALID);
+    assert_has(err.msg, "expiresAt");
+    ck_assert_int_eq(f.srv.n_sso, 0);
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(test_sso_token_rejected)
+{
+    fx f;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
+
+    sso_init(&f, SSO_SESSION_CONFIG);
+    sso_cache(&f, SSO_SESSION_CACHE, "stale" MARK "token", NOW + 3600);
+    ck_assert_int_eq(fx_resolve(&f, &c, &err), SGN_EDENIED);
+    assert_has(err.msg, "UnauthorizedException");
+    assert_has(err.msg, "run `aws sso login --profile sso`");
+    fx_free(&f);
+}
+END_TEST
+
+/* Incomplete configuration names the missing key (validateSSOConfiguration). */
+static const struct {
+    const char *config, *want;
+} sso_config_cases[] = {
+    {"[profile sso]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Dev\n",
+     "missing required configuration: sso-session"},
+    {"[profile sso]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Dev\n"
+     "[sso-session corp]\nsso_region = us-east-1\n",
+     "missing required configuration: sso_start_url"},
+    {"[profile sso]\nsso_session = corp\nsso_role_name = Dev\n"
+     "[sso-session corp]\nsso_region = us-east-1\nsso_start_url = https://x/start\n",
+     "missing required configuration: sso_account_id"},
+    {"[profile sso]\nsso_start_url = https://x/start\nsso_account_id = 1\nsso_role_name = Dev\n",
+     "missing required configuration: sso_region"},
+    {"[profile sso]\nsso_region = us-east-1\n",
+     "missing required configuration: sso_start_url, sso_account_id, sso_role_name"},
+    {"[profile sso]\nsso_session = corp\nsso_region = eu-west-1\nsso_account_id = 1\n"
+     "sso_role_name = Dev\n[sso-session corp]\nsso_region = us-east-1\n"
+     "sso_start_url = https://x/start\n",
+     "sso_region in profile \"sso\" must match sso_region in sso-session corp"},
+};
+
+START_TEST(test_sso_config_incomplete)
+{
+    fx f;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
+
+    sso_init(&f, sso_config_cases[_i].config);
+    ck_assert_int_eq(fx_resolve(&f, &c, &err), SGN_EINVALID);
+    assert_has(err.msg, sso_config_cases[_i].want);
+    ck_assert_int_eq(f.srv.n_sso, 0);
     fx_free(&f);
 }
 END_TEST
@@ -1000,7 +1221,13 @@ static Suite *aws_creds_suite(void)
     tcase_add_test(tc, test_source_profile_assume_role);
     tcase_add_test(tc, test_source_profile_loop);
     tcase_add_test(tc, test_credential_source_environment);
-    tcase_add_test(tc, test_sso_profile);
+    tcase_add_loop_test(tc, test_sso_cache_path, 0, N(sso_cache_cases));
+    tcase_add_test(tc, test_sso_session_profile);
+    tcase_add_test(tc, test_sso_legacy_profile);
+    tcase_add_loop_test(tc, test_sso_token_expiry, 0, N(sso_expiry_cases));
+    tcase_add_test(tc, test_sso_token_missing);
+    tcase_add_test(tc, test_sso_token_rejected);
+    tcase_add_loop_test(tc, test_sso_config_incomplete, 0, N(sso_config_cases));
     tcase_add_test(tc, test_web_identity_env);
     tcase_add_test(tc, test_web_identity_profile);
     tcase_add_test(tc, test_imds_v2);

@@ -13,9 +13,13 @@
  * of its role_arn; static keys (aws_access_key_id, aws_secret_access_key, aws_session_token;
  * credentials file first); credential_source (Environment, Ec2InstanceMetadata, EcsContainer)
  * then AssumeRole; web_identity_token_file + role_arn (AssumeRoleWithWebIdentity); SSO settings
- * (a clear "not supported here; use `aws configure export-credentials` or credential_process"
- * error); credential_process (run without a shell, argv split as the SDKs do, stdout JSON
- * Version 1, exit status 0, bounded by the budget); and when the profile has none of these:
+ * (IAM Identity Center: sso_session + [sso-session] or the legacy sso_start_url form; the token
+ * `aws sso login` cached in $HOME/.aws/sso/cache/<sha1>.json, exchanged with the portal's
+ * GetRoleCredentials at https://portal.sso.<sso_region>.amazonaws.com, or AWS_ENDPOINT_URL_SSO /
+ * AWS_ENDPOINT_URL / [services] sso endpoint_url; a missing, expired or rejected token is an
+ * error naming `aws sso login --profile P`; no refresh through SSO OIDC); credential_process
+ * (run without a shell, argv split as the SDKs do, stdout JSON Version 1, exit status 0, bounded
+ * by the budget); and when the profile has none of these:
  *   5. container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI against
  *      http://169.254.170.2, or AWS_CONTAINER_CREDENTIALS_FULL_URI; Authorization from
  *      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (read on every fetch) else

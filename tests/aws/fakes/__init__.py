@@ -1,2 +1,2 @@
-"""Loopback stand-ins for AWS: the Signer API (backed by signer-local), STS, IMDS and the
-container credentials endpoint. See each module's docstring; all share a sigv4.KeyTable."""
+"""Loopback stand-ins for AWS: the Signer API (backed by signer-local), STS, IMDS, the
+container credentials endpoint and the IAM Identity Center (SSO) portal. See each module's docstring; all share a sigv4.KeyTable."""
