@@ -370,16 +370,22 @@ static const char *lookup(const sgn_aws_config *c, int file, int kind, const cha
     return NULL;
 }
 
-int sgn_aws_config_has_profile(const sgn_aws_config *c, const char *profile)
+/* 1 if a section of that kind and name exists in either file (each header adds an entry). */
+static int has_section(const sgn_aws_config *c, int kind, const char *section)
 {
     size_t i;
 
-    if (c == NULL || profile == NULL)
+    if (c == NULL || section == NULL)
         return 0;
     for (i = 0; i < c->n; i++)
-        if (c->e[i].kind == SEC_PROFILE && strcmp(c->e[i].section, profile) == 0)
+        if (c->e[i].kind == kind && strcmp(c->e[i].section, section) == 0)
             return 1;
     return 0;
+}
+
+int sgn_aws_config_has_profile(const sgn_aws_config *c, const char *profile)
+{
+    return has_section(c, SEC_PROFILE, profile);
 }
 
 const char *sgn_aws_config_get(const sgn_aws_config *c, const char *profile, const char *key)
@@ -413,4 +419,16 @@ const char *sgn_aws_config_service_get(const sgn_aws_config *c, const char *prof
     if (n < 0 || (size_t)n >= sizeof(full))
         return NULL;
     return lookup(c, FILE_CONFIG, SEC_SERVICES, services, full);
+}
+
+/* SEC_SSO entries come only from the config file (section_kind). */
+int sgn_aws_config_has_sso_session(const sgn_aws_config *c, const char *session)
+{
+    return has_section(c, SEC_SSO, session);
+}
+
+const char *sgn_aws_config_sso_session_get(const sgn_aws_config *c, const char *session,
+                                           const char *key)
+{
+    return lookup(c, FILE_CONFIG, SEC_SSO, session, key);
 }

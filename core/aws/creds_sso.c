@@ -31,9 +31,8 @@
 #include "sgn/util.h"
 
 #define SSO_CACHE_MAX ((size_t)1 << 20)
-#define SSO_CONFIG_MAX ((size_t)1 << 20)
 
-/* What one SSO profile needs, pointing into the config or into `session_text`. */
+/* What one SSO profile needs, pointing into the config. */
 typedef struct sso_profile {
     const char *profile;
     const char *session;        /* sso_session, NULL for the legacy form */
@@ -41,7 +40,6 @@ typedef struct sso_profile {
     const char *region;
     const char *account;
     const char *role;
-    char *session_text;         /* the [sso-session S] section's key/value storage */
 } sso_profile;
 
 /* ---- the cache file ----------------------------------------------------------------------- */
@@ -157,115 +155,19 @@ static int home_dir(char **out, const sgn_aws_env *env, const char *source, sgn_
     return sgn_strdup(out, h, err);
 }
 
-/* ---- the [sso-session S] section ---------------------------------------------------------- */
-
-static char *trim(char *s)
-{
-    char *e;
-
-    while (*s == ' ' || *s == '\t')
-        s++;
-    e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-        e--;
-    *e = '\0';
-    return s;
-}
-
-/* The value of `key` in `text` (the section's "key\0value\0" pairs, last wins), NULL if absent
- * or empty. */
-static const char *session_get(const char *text, size_t len, const char *key)
-{
-    const char *p = text, *found = NULL;
-
-    while (p != NULL && p < text + len) {
-        const char *v = p + strlen(p) + 1;
-
-        if (strcasecmp(p, key) == 0)
-            found = v;
-        p = v + strlen(v) + 1;
-    }
-    return found != NULL && found[0] != '\0' ? found : NULL;
-}
-
-/* Read the [sso-session name] section of the config file into *text as "key\0value\0" pairs
- * (keys lower-cased), with the parsing rules of core/aws/config.c (the shared config object has
- * no accessor for these sections). *found is 0 when the section is not there. */
-static int read_session(char **text, size_t *len, int *found, const char *path, const char *name,
-                        sgn_error *err)
-{
-    sgn_buf file = SGN_BUF_INIT, out = SGN_BUF_INIT;
-    sgn_error e2 = SGN_ERROR_INIT;
-    char *line, *next;
-    int rc, in_section = 0;
-
-    *text = NULL;
-    *len = 0;
-    *found = 0;
-    rc = sgn_read_file(&file, path, SSO_CONFIG_MAX, &e2);
-    if (rc == SGN_ENOTFOUND) {
-        rc = SGN_OK;
-        goto out;
-    }
-    if (rc < 0) {
-        rc = sgn_error_set(err, rc, "cannot read the AWS config file %s: %s", path, e2.msg);
-        goto out;
-    }
-    if (file.len == 0 || memchr(file.data, '\0', file.len) != NULL)
-        goto done;
-    for (line = (char *)file.data; line != NULL; line = next) {
-        int indented;
-        char *eq, *key, *p;
-
-        next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        indented = line[0] == ' ' || line[0] == '\t';
-        line = trim(line);
-        if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
-            continue;
-        if (line[0] == '[' && !indented) {
-            char *end = strrchr(line, ']'), *inner;
-
-            in_section = 0;
-            if (end == NULL || end[1] != '\0')
-                continue;
-            *end = '\0';
-            inner = trim(line + 1);
-            if (strncmp(inner, "sso-session", 11) == 0 && (inner[11] == ' ' || inner[11] == '\t') &&
-                strcmp(trim(inner + 11), name) == 0) {
-                in_section = 1;
-                *found = 1;
-            }
-            continue;
-        }
-        if (!in_section || indented || (eq = strchr(line, '=')) == NULL)
-            continue;
-        *eq = '\0';
-        key = trim(line);
-        for (p = key; *p; p++)
-            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-        if ((rc = sgn_buf_append(&out, key, strlen(key) + 1, err)) < 0 ||
-            (rc = sgn_buf_append(&out, trim(eq + 1), strlen(trim(eq + 1)) + 1, err)) < 0)
-            goto out;
-    }
-done:
-    if ((rc = sgn_buf_append(&out, "", 1, err)) < 0)
-        goto out;
-    *len = out.len - 1;
-    *text = sgn_buf_detach(&out, NULL);
-    rc = SGN_OK;
-out:
-    sgn_buf_free(&out);
-    sgn_buf_clear_free(&file);
-    return rc;
-}
-
 /* ---- configuration ------------------------------------------------------------------------ */
 
 static const char *pget(const sgn_aws__chain *ch, const char *profile, const char *key)
 {
     const char *v = sgn_aws_profile_get(ch->ctx->config, profile, key);
+
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* A key of the [sso-session S] section, NULL if absent or empty. */
+static const char *sget(const sgn_aws__chain *ch, const char *session, const char *key)
+{
+    const char *v = sgn_aws_config_sso_session_get(ch->ctx->config, session, key);
 
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
@@ -291,8 +193,6 @@ static int load_profile(sso_profile *sp, const sgn_aws__chain *ch, const char *p
 {
     const sgn_aws_config *cfg = ch->ctx->config;
     char missing[160] = "";
-    size_t len = 0;
-    int found = 0, rc;
 
     memset(sp, 0, sizeof(*sp));
     sp->profile = profile;
@@ -306,16 +206,13 @@ static int load_profile(sso_profile *sp, const sgn_aws__chain *ch, const char *p
     if (sp->session != NULL) {
         const char *url, *region;
 
-        if ((rc = read_session(&sp->session_text, &len, &found, sgn_aws_config_path(cfg),
-                               sp->session, err)) < 0)
-            return rc;
-        if (!found)
+        if (!sgn_aws_config_has_sso_session(cfg, sp->session))
             return sgn_error_set(err, SGN_EINVALID,
                                  "profile \"%s\" is configured to use SSO but is missing required "
                                  "configuration: sso-session (no [sso-session %s] section in %s)",
                                  profile, sp->session, sgn_aws_config_path(cfg));
-        url = session_get(sp->session_text, len, "sso_start_url");
-        region = session_get(sp->session_text, len, "sso_region");
+        url = sget(ch, sp->session, "sso_start_url");
+        region = sget(ch, sp->session, "sso_region");
         if (region == NULL)
             MISSING("sso_region");
         if (url == NULL)
@@ -595,6 +492,5 @@ out:
     sgn_aws_free_secret(token);
     free(home);
     free(path);
-    free(sp.session_text);
     return rc;
 }

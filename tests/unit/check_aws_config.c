@@ -201,6 +201,82 @@ START_TEST(test_config_multiline_value)
 }
 END_TEST
 
+/* [sso-session NAME] sections: read from the config file with the rules of the other sections;
+ * a repeated name merges per key, the later value winning, as a repeated profile does. */
+static const char sso_config_text[] =
+    "# the sso_session form\n"
+    "[profile dev]\n"
+    "sso_session = my-sso\n"
+    "sso_account_id = 123456789012\n"
+    "[sso-session my-sso]\n"
+    "; a comment inside the section\n"
+    "SSO_Region = us-east-1\n"
+    "sso_start_url = https://first.awsapps.com/start\n"
+    "sso_registration_scopes =\n"
+    "  # a comment between sub-keys\n"
+    "\n"
+    "[sso-session \t spaced\t ]\n"
+    "sso_region = eu-west-1\n"
+    "[sso-session\tempty]\n"
+    "[profile other]\n"
+    "region = r\n"
+    "[sso-session my-sso]\n"
+    "sso_start_url = https://second.awsapps.com/start\n";
+
+START_TEST(test_config_sso_session)
+{
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_config *c = NULL;
+    const char *session;
+
+    make_tmpdir();
+    write_file("config", sso_config_text);
+    write_file("credentials", "[sso-session creds]\nsso_region = us-west-2\n");
+    ck_assert_sgn_ok(load(&c, &err), &err);
+
+    /* the profile names its session; the session's keys are case-insensitive */
+    session = sgn_aws_config_get(c, "dev", "sso_session");
+    ck_assert_str_eq(session, "my-sso");
+    ck_assert_int_eq(sgn_aws_config_has_sso_session(c, session), 1);
+    ck_assert_str_eq(sgn_aws_config_sso_session_get(c, session, "sso_region"), "us-east-1");
+    ck_assert_str_eq(sgn_aws_config_sso_session_get(c, session, "SSO_REGION"), "us-east-1");
+    /* the repeated section: its later value wins, the keys it lacks stay */
+    ck_assert_str_eq(sgn_aws_config_sso_session_get(c, session, "sso_start_url"),
+                     "https://second.awsapps.com/start");
+    /* an empty value is "", not absent */
+    ck_assert_str_eq(sgn_aws_config_sso_session_get(c, session, "sso_registration_scopes"), "");
+    ck_assert_ptr_null(sgn_aws_config_sso_session_get(c, session, "sso_account_id"));
+    /* the spaces and tabs around the name are trimmed, and the name is matched exactly */
+    ck_assert_int_eq(sgn_aws_config_has_sso_session(c, "spaced"), 1);
+    ck_assert_str_eq(sgn_aws_config_sso_session_get(c, "spaced", "sso_region"), "eu-west-1");
+    ck_assert_int_eq(sgn_aws_config_has_sso_session(c, " spaced"), 0);
+    /* a section with no keys exists: no such key, not no such section */
+    ck_assert_int_eq(sgn_aws_config_has_sso_session(c, "empty"), 1);
+    ck_assert_ptr_null(sgn_aws_config_sso_session_get(c, "empty", "sso_region"));
+    /* a missing section */
+    ck_assert_int_eq(sgn_aws_config_has_sso_session(c, "nope"), 0);
+    ck_assert_ptr_null(sgn_aws_config_sso_session_get(c, "nope", "sso_region"));
+    /* sessions and profiles are separate name spaces */
+    ck_assert_int_eq(sgn_aws_config_has_sso_session(c, "dev"), 0);
+    ck_assert_int_eq(sgn_aws_config_has_profile(c, "my-sso"), 0);
+    ck_assert_ptr_null(sgn_aws_config_get(c, "my-sso", "sso_region"));
+    /* keys after a session section belong to the next header's profile */
+    ck_assert_str_eq(sgn_aws_config_get(c, "other", "region"), "r");
+    ck_assert_ptr_null(sgn_aws_config_sso_session_get(c, "empty", "region"));
+    /* in the credentials file the header names a profile, not a session */
+    ck_assert_int_eq(sgn_aws_config_has_sso_session(c, "creds"), 0);
+    ck_assert_int_eq(sgn_aws_config_has_profile(c, "sso-session creds"), 1);
+    /* NULL arguments */
+    ck_assert_int_eq(sgn_aws_config_has_sso_session(NULL, "my-sso"), 0);
+    ck_assert_int_eq(sgn_aws_config_has_sso_session(c, NULL), 0);
+    ck_assert_ptr_null(sgn_aws_config_sso_session_get(c, NULL, "sso_region"));
+    ck_assert_ptr_null(sgn_aws_config_sso_session_get(c, "my-sso", NULL));
+
+    sgn_aws_config_free(c);
+    remove_tmpdir();
+}
+END_TEST
+
 START_TEST(test_config_missing_files)
 {
     sgn_error err = SGN_ERROR_INIT;
@@ -346,6 +422,7 @@ static Suite *aws_config_suite(void)
     tcase_add_test(tc, test_config_parse);
     tcase_add_test(tc, test_config_profile_default_prefix);
     tcase_add_test(tc, test_config_multiline_value);
+    tcase_add_test(tc, test_config_sso_session);
     tcase_add_test(tc, test_config_missing_files);
     tcase_add_loop_test(tc, test_config_malformed, 0, N(malformed_cases));
     tcase_add_test(tc, test_config_unreadable);

@@ -38,6 +38,21 @@ const char *sgn_aws_profile_get(const sgn_aws_config *c, const char *profile, co
 const char *sgn_aws_config_service_get(const sgn_aws_config *c, const char *profile,
                                        const char *service, const char *key);
 
+/* The [sso-session NAME] sections of the config file (aws-sdk-go-v2 config: ssoSectionPrefix;
+ * a profile names one with "sso_session = NAME"). The credentials file has none: there every
+ * section is a profile. NAME is the header's text after "sso-session", with the spaces and tabs
+ * around it trimmed; it is compared exactly. Sections that repeat a name merge as profiles do:
+ * for each key the last value wins.
+ *
+ * sgn_aws_config_has_sso_session: 1 if a section of that name exists (even an empty one), else 0
+ * (also for NULL arguments). Tells "no such section" from "no such key".
+ * sgn_aws_config_sso_session_get: the value of `key` (case-insensitive) in that section, NULL if
+ * the section or the key is absent; an empty value is returned as "". The string is borrowed from
+ * c and lives until sgn_aws_config_free. */
+int sgn_aws_config_has_sso_session(const sgn_aws_config *c, const char *session);
+const char *sgn_aws_config_sso_session_get(const sgn_aws_config *c, const char *session,
+                                           const char *key);
+
 /* The profile name in effect: explicit_profile (pluginConfig aws-profile) if non-empty, else
  * AWS_PROFILE, else AWS_DEFAULT_PROFILE (non-empty values only), else "default". *is_explicit is 1
  * unless it fell back to "default". */
