@@ -270,20 +270,24 @@ static int check_trusted_identity(pl_ctx *ctx, const vs_request *q, const sgn_sp
 
 /* The reason for a GetRevocationStatus call that failed: the Go plugin prints the SDK error,
  * which for an AWS API error reads "operation error signer: GetRevocationStatus, https response
- * error StatusCode: <n>, RequestID: <id>, <Code>: <message>". */
+ * error StatusCode: <n>, RequestID: <id>, <Code>: <message>". An answer without a message has
+ * its code as the message (smithy's ErrorMessage()); the code is then said once, not twice. */
 static int revocation_call_failed(sgn_buf *reason, const sgn_error *err)
 {
     int rc = sgn_buf_puts(reason, "GetRevocationStatus call failed with error: ", NULL);
+    int no_msg = err->msg[0] == '\0' || strcmp(err->msg, err->svc_code) == 0;
 
     if (rc < 0)
         return rc;
     if (err->svc_code[0] != '\0' && err->request_id[0] != '\0')
         return sgn_buf_printf(reason, NULL,
                               "operation error signer: GetRevocationStatus, https response error "
-                              "StatusCode: %d, RequestID: %s, %s: %s",
-                              err->http_status, err->request_id, err->svc_code, err->msg);
+                              "StatusCode: %d, RequestID: %s, %s%s%s",
+                              err->http_status, err->request_id, err->svc_code,
+                              no_msg ? " (no message)" : ": ", no_msg ? "" : err->msg);
     if (err->svc_code[0] != '\0')
-        return sgn_buf_printf(reason, NULL, "%s: %s", err->svc_code, err->msg);
+        return sgn_buf_printf(reason, NULL, "%s%s%s", err->svc_code,
+                              no_msg ? " (no message)" : ": ", no_msg ? "" : err->msg);
     return sgn_buf_puts(reason, err->msg, NULL);
 }
 

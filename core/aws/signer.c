@@ -324,6 +324,8 @@ out:
     return rc;
 }
 
+static int body_blank(const sgn_http_response *r);
+
 /* Send and map the answer: SGN_OK with a 2xx response, else the error as the header says. */
 static int call_send(sgn_http_response *resp, sgn_aws_client *c, call_ctx *cc,
                      sgn_aws_call *call, sgn_error *err)
@@ -348,13 +350,23 @@ static int call_send(sgn_http_response *resp, sgn_aws_client *c, call_ctx *cc,
     sgn_aws_logf(c->opts.log, "signer: %s failed with HTTP %ld %s after %d attempt%s (request id %s)",
                  cc->op, resp->status, ae.code[0] ? ae.code : "(no error code)", resp->attempts,
                  resp->attempts == 1 ? "" : "s", ae.request_id[0] ? ae.request_id : "none");
-    if (ae.code[0] == '\0')
-        /* no error name in the response: the SDK's ResponseError text, not an API error */
+    if (ae.code[0] == '\0') {
+        /* no error name in the response: the SDK's ResponseError text, not an API error; then
+         * what there is to say about it (a header message, or a body that is not an AWS error,
+         * such as a proxy's HTML page) */
+        char why[600] = "";
+        if (ae.message[0] != '\0') {
+            snprintf(why, sizeof(why), ", %s", ae.message);
+        } else if (!body_blank(resp)) {
+            const char *ct = sgn_http_header(resp, "Content-Type");
+            snprintf(why, sizeof(why), ", the body is not an AWS error response (Content-Type %.200s)",
+                     ct != NULL && ct[0] != '\0' ? ct : "not given");
+        }
         return sgn_error_set_service(err, (int)resp->status, "", ae.request_id,
                                      "operation error signer: %s, https response error "
-                                     "StatusCode: %ld%s%s",
-                                     cc->op, resp->status, ae.request_id[0] ? ", RequestID: " : "",
-                                     ae.request_id);
+                                     "StatusCode: %ld, RequestID: %s%s",
+                                     cc->op, resp->status, ae.request_id, why);
+    }
     /* smithy's ErrorMessage(): the message, or the code when there is none */
     return sgn_error_set_service(err, (int)resp->status, ae.code, ae.request_id, "%s",
                                  ae.message[0] ? ae.message : ae.code);

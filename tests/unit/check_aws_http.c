@@ -1115,7 +1115,7 @@ END_TEST
 /* ---- sgn_aws_parse_error ------------------------------------------------------------------ */
 
 static const struct {
-    const char *hdr[2];
+    const char *hdr[3];
     const char *body;
     const char *code, *message, *request_id;
 } perr_cases[] = {
@@ -1147,17 +1147,43 @@ static const struct {
      "<ErrorResponse><Error><Code>ExpiredTokenException</Code><Message>old</Message></Error>"
      "<RequestId>rid-xml</RequestId></ErrorResponse>",
      "ExpiredTokenException", "old", "rid-hdr"},
+    /* x-amzn-ErrorMessage: the message when the body has none (aws-sdk-go's restjson
+     * UnmarshalError, smithy-kotlin's RestJsonErrorDeserializer: header first, a body message
+     * replaces it) */
+    {{"x-amzn-ErrorType: AccessDeniedException", "x-amzn-ErrorMessage: User is not authorized",
+      "x-amzn-RequestId: rid-3"},
+     "", "AccessDeniedException", "User is not authorized", "rid-3"},
+    {{"x-amzn-ErrorType: ValidationException", "X-Amzn-Errormessage: header message", NULL},
+     "{}", "ValidationException", "header message", ""},
+    {{"x-amzn-ErrorType: ValidationException", "x-amzn-ErrorMessage: header message", NULL},
+     "{\"message\":\"body message\"}", "ValidationException", "body message", ""},
+    {{"x-amzn-ErrorType: ValidationException", "x-amzn-ErrorMessage: header message", NULL},
+     "{\"message\":\"\",\"Message\":7}", "ValidationException", "header message", ""},
+    {{"x-amzn-ErrorType: ThrottlingException", "x-amzn-error-message: slow down", NULL}, "",
+     "ThrottlingException", "slow down", ""},
+    {{NULL, NULL, NULL},
+     "{\"__type\":\"com.amazon.coral.service#ValidationException:http://internal/\"}",
+     "ValidationException", "", ""},
+    {{"x-amzn-ErrorType: ", "x-amzn-ErrorMessage: from the header", NULL},
+     "{\"code\":\"ConflictException\"}", "ConflictException", "from the header", ""},
+    /* a proxy's HTML page is not an AWS error: nothing from it, the header message still is */
+    {{"x-amzn-ErrorMessage: upstream unreachable", NULL, NULL},
+     "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Message"
+     "</h1><Message>x</Message></body></html>",
+     "", "upstream unreachable", ""},
+    {{NULL, NULL, NULL}, "<html><body><Code>Fake</Code><Message>from html</Message></body></html>",
+     "", "", ""},
 };
 
 START_TEST(test_parse_error)
 {
-    sgn_kv hdrs[2];
-    char names[2][64];
+    sgn_kv hdrs[3];
+    char names[3][64];
     sgn_http_response r = SGN_HTTP_RESPONSE_INIT;
     sgn_aws_api_error e;
     size_t n = 0;
 
-    for (int i = 0; i < 2 && perr_cases[_i].hdr[i] != NULL; i++) {
+    for (int i = 0; i < 3 && perr_cases[_i].hdr[i] != NULL; i++) {
         const char *h = perr_cases[_i].hdr[i], *colon = strchr(h, ':');
         snprintf(names[i], sizeof(names[i]), "%.*s", (int)(colon - h), h);
         hdrs[n].key = names[i];

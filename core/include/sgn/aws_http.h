@@ -70,10 +70,14 @@ typedef struct sgn_aws_api_error {
     char request_id[64];            /* x-amzn-RequestId / x-amz-request-id / <RequestId> */
 } sgn_aws_api_error;
 
-/* Read an error out of a non-2xx response. rest-json (Signer): the code from X-Amzn-ErrorType
- * (text before ':'), else body "code", else "__type" (text after '#'); the message from body
- * "message" or "Message". query/XML (STS): <Error><Code>, <Message>, and <RequestId>. The request
- * id from x-amzn-RequestId or x-amz-request-id first. Never fails: fields it cannot find stay "". */
+/* Read an error out of a non-2xx response. rest-json (Signer): the code from X-Amzn-ErrorType,
+ * else body "code", else body "__type", each cut to the name ("ns#Name:http://..." -> "Name",
+ * smithy's sanitisation); the message from body "message" or "Message", else the
+ * x-amzn-ErrorMessage (or x-amzn-error-message) header, as aws-sdk-go's restjson and
+ * smithy-kotlin's RestJsonErrorDeserializer read it. query/XML (STS): <Code>, <Message> and
+ * <RequestId>, read only when the root element is <ErrorResponse> or <Error> (an HTML page from a
+ * proxy gives nothing). The request id from x-amzn-RequestId or x-amz-request-id first. Never
+ * fails: fields it cannot find stay "". */
 void sgn_aws_parse_error(sgn_aws_api_error *out, const sgn_http_response *r);
 
 /* The text content of the first element named `name` in an XML document (STS answers), with the
