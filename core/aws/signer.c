@@ -235,6 +235,7 @@ static int call_begin(call_ctx *cc, sgn_aws_client *c, const char *op, const cha
         rc = op_fail(err, op, &e);
         goto out;
     }
+    c->retry.budget_total_ms = cc->budget_ms; /* what messages name; budget_ms is what is left */
 
     /* transport settings */
     if ((v = sgn_aws_getenv_nonempty(cc->env, "AWS_CA_BUNDLE")) == NULL)

@@ -262,6 +262,47 @@ def test_black_hole_revocation_fails_within_the_budget(aws, fake_signer, envelop
     assert res[RC]["success"] is False
     assert res[RC]["reason"].startswith("GetRevocationStatus call failed with error: ")
     assert_says_timed_out(res[RC]["reason"])
+    # the time really ran out: this, and only this, is a budget overrun
+    assert "did not complete within the 800 ms budget" in res[RC]["reason"], res
+
+
+# Issue 7, item 13: a transport failure says what happened and how many attempts were made;
+# "budget" only when the time really ran out (the black-hole tests above and below).
+UNRESOLVABLE = "https://data-signer.nonexistent.invalid"  # .invalid never resolves (RFC 6761)
+
+
+def test_unresolvable_host_revocation_says_so(aws, fake_signer, envelope):
+    t0 = time.monotonic()
+    res = aws.verify(envelope, env=ENV, aws_signer_endpoint_url=UNRESOLVABLE).ok()["verificationResults"]
+    assert time.monotonic() - t0 < 2
+    reason = res[RC]["reason"]
+    assert res[RC]["success"] is False
+    assert reason.startswith("GetRevocationStatus call failed with error: operation error signer: "
+                             "GetRevocationStatus, could not resolve host "
+                             "data-signer.nonexistent.invalid (after 1 attempt; a host name that "
+                             "does not resolve is not retried)"), reason
+    assert "budget" not in reason, reason
+
+
+def test_unresolvable_host_sign_says_so(aws, fake_signer):
+    body = aws.generate(env=ENV, aws_signer_endpoint_url=UNRESOLVABLE).error("ERROR")
+    assert body["errorMessage"].startswith(
+        "operation error signer: SignPayload, could not resolve host "
+        "data-signer.nonexistent.invalid (after 1 attempt; a host name that does not resolve is "
+        "not retried)"), body
+
+
+def test_refused_connection_names_the_attempts(aws, fake_signer, envelope):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+        port = s.getsockname()[1]
+        res = aws.verify(envelope, env={**ENV, "AWS_MAX_ATTEMPTS": "2"}, aws_timeout_ms="10000",
+                         aws_signer_endpoint_url=f"http://127.0.0.1:{port}").ok()["verificationResults"]
+    reason = res[RC]["reason"]
+    assert res[RC]["success"] is False
+    assert f"127.0.0.1:{port}" in reason and reason.endswith("(after 2 attempts)"), reason
+    assert "budget" not in reason, reason
 
 
 def test_black_hole_default_verify_budget_fits_ratify(aws, fake_signer, envelope):
