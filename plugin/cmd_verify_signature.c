@@ -356,8 +356,12 @@ static int check_revocation(pl_ctx *ctx, const vs_request *q, cJSON *results, pl
         /* such ARNs cannot be sent; AWS Signer would reject them, so fail closed the same way */
         rc = sgn_error_set(&err, SGN_EINVALID, "the signature's ARNs contain a NUL character");
     } else if ((rc = pl_backend_open(&backend, &plan, &q->config, ctx, &err)) < 0) {
-        rc = pl_fail_error(r, &err); /* like the Go plugin's client creation failure */
-        goto out;
+        /* no local store is a failed call, as a missing store found on first use always was;
+         * anything else is like the Go plugin's client creation failure */
+        if (rc != SGN_ENOTFOUND || plan.kind != PL_BACKEND_LOCAL) {
+            rc = pl_fail_error(r, &err);
+            goto out;
+        }
     } else {
         memset(&query, 0, sizeof(query));
         query.signature_timestamp = c->authentic_signing_time.sec;

@@ -366,7 +366,8 @@ static int xml_root_is_error(const char *p, const char *end)
             p = q + 2;
             continue;
         }
-        if (end - p >= 4 && memcmp(p, "<!--", 4) == 0 && (q = find_mem(p + 4, end, "-->")) != NULL) {
+        if (end - p >= 4 && memcmp(p, "<!--", 4) == 0 &&
+            (q = find_mem(p + 4, end, "-->")) != NULL) {
             p = q + 3;
             continue;
         }

@@ -175,7 +175,8 @@ static int check_partition(const call_ctx *cc, const sgn_arn *arn, const char *a
         return SGN_OK;
     return sgn_error_set(err, SGN_EINVALID,
                          "%s is in partition %s (%s) but the region in use, %s (from %s), is in "
-                         "partition %s; set pluginConfig aws-region to a %s region",
+                         "partition %s; set pluginConfig aws-region to a region in partition "
+                         "%s",
                          what, arn->partition, arn_str, cc->ep.region, cc->ep.region_source,
                          cc->ep.partition, arn->partition);
 }
@@ -360,7 +361,8 @@ static int call_send(sgn_http_response *resp, sgn_aws_client *c, call_ctx *cc,
             snprintf(why, sizeof(why), ", %s", ae.message);
         } else if (!body_blank(resp)) {
             const char *ct = sgn_http_header(resp, "Content-Type");
-            snprintf(why, sizeof(why), ", the body is not an AWS error response (Content-Type %.200s)",
+            snprintf(why, sizeof(why),
+                     ", the body is not an AWS error response (Content-Type %.200s)",
                      ct != NULL && ct[0] != '\0' ? ct : "not given");
         }
         return sgn_error_set_service(err, (int)resp->status, "", ae.request_id,

@@ -396,6 +396,8 @@ def test_verify_in_another_partition_names_both(aws, fake_signer, envelope):
     assert res[RC]["success"] is False and reason.startswith("GetRevocationStatus call failed"), res
     assert "partition aws (" in reason and "us-gov-west-1" in reason and \
         "partition aws-us-gov" in reason, reason
+    # issue 7, item 14: not "to a aws region"
+    assert reason.endswith("; set pluginConfig aws-region to a region in partition aws"), reason
     assert fake_signer.seen() == []
 
 
@@ -404,4 +406,6 @@ def test_sign_with_a_key_in_another_partition_names_both(aws, fake_signer):
     body = aws.generate(env=ENV, key_id=gov).error("VALIDATION_ERROR")
     assert "partition aws-us-gov" in body["errorMessage"] and \
         "us-east-1 (from pluginConfig aws-region), is in partition aws;" in body["errorMessage"], body
+    assert body["errorMessage"].endswith(
+        "; set pluginConfig aws-region to a region in partition aws-us-gov"), body
     assert fake_signer.seen() == []
