@@ -40,6 +40,11 @@ typedef struct sgn_authority_opts {
  * SGN_ENOTFOUND with a message that says how to create one. opts may be NULL. */
 int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority_opts *opts,
                        sgn_error *err);
+/* 1 if dir holds a local Signer store (its database file exists), else 0; one stat(), nothing
+ * created. For a caller that words a missing store in its own terms: sgn_authority_open's
+ * message tells signer-local's users what to run ("signer-local --store DIR init"), which is
+ * wrong advice for the plugin, whose knobs are pluginConfig local-store and SIGNER_LOCAL_STORE. */
+int sgn_authority_store_exists(const char *dir);
 void sgn_authority_close(sgn_authority *a);
 
 const char *sgn_authority_region(const sgn_authority *a);
