@@ -60,6 +60,15 @@ void sgn_aws__response_wipe_free(sgn_http_response *r);
 int sgn_aws__http_once(sgn_http_response *resp, const sgn_aws__chain *ch, const char *method,
                        const char *url, const sgn_kv *hdrs, size_t nh, long timeout_ms,
                        sgn_error *err);
+/* sgn_aws__http_once to a link-local or loopback credential service (container, IMDS) with up to
+ * `attempts` tries, each within what is left of the budget (capped at timeout_ms), retried as the
+ * SDKs' standard mode retries (aws/retry RetryableConnectionError): 5xx answers and transient
+ * transport failures (refused, reset, timed out); a host that does not resolve or a TLS
+ * verification failure ends at once. Any HTTP answer is SGN_OK (the last one in *resp); a
+ * transport failure is its code with err saying what failed and after how many attempts. */
+int sgn_aws__http_attempts(sgn_http_response *resp, sgn_aws__chain *ch, const char *method,
+                           const char *url, const sgn_kv *hdrs, size_t nh, long timeout_ms,
+                           int attempts, const char *source, sgn_error *err);
 /* Steps 5 and 6: container credentials, then IMDS; nothing found is the summary error. */
 int sgn_aws__from_fallback(sgn_aws_creds *out, sgn_aws__chain *ch, sgn_error *err);
 

@@ -599,6 +599,47 @@ START_TEST(test_nothing_found_imds_refused)
 }
 END_TEST
 
+/* Link-local credential services retry as the SDKs' standard mode does: a refused connection
+ * is transient (retried up to metadata_service_num_attempts), a host name that does not resolve
+ * is not, and the note says how many attempts were made. */
+START_TEST(test_imds_retry_classification)
+{
+    fx f;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    char url[64];
+    int fd;
+
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+
+    fx_init(&f, 0);
+    fx_write(&f, "config", "[default]\nmetadata_service_num_attempts = 3\n", 0600);
+    fx_set(&f, "AWS_EC2_METADATA_DISABLED", "false");
+    fx_set(&f, "AWS_EC2_METADATA_SERVICE_ENDPOINT", url);
+    ck_assert_int_eq(fx_resolve(&f, &c, &err), SGN_EINVALID);
+    assert_has(err.msg, "after 3 attempts");
+    fx_free(&f);
+
+    sgn_error_clear(&err);
+    fx_init(&f, 0);
+    fx_write(&f, "config", "[default]\nmetadata_service_num_attempts = 3\n", 0600);
+    fx_set(&f, "AWS_EC2_METADATA_DISABLED", "false");
+    fx_set(&f, "AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://imds.nonexistent.invalid");
+    ck_assert_int_eq(fx_resolve(&f, &c, &err), SGN_EINVALID);
+    assert_has(err.msg, "after 1 attempt; a host name that does not resolve is not retried");
+    fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_source_profile_assume_role)
 {
     fx f;
@@ -1218,6 +1259,7 @@ static Suite *aws_creds_suite(void)
     tcase_add_test(tc, test_profile_missing);
     tcase_add_test(tc, test_nothing_found);
     tcase_add_test(tc, test_nothing_found_imds_refused);
+    tcase_add_test(tc, test_imds_retry_classification);
     tcase_add_test(tc, test_source_profile_assume_role);
     tcase_add_test(tc, test_source_profile_loop);
     tcase_add_test(tc, test_credential_source_environment);
