@@ -108,8 +108,8 @@ int sgn_aws__from_sso(sgn_aws_creds *out, sgn_aws__chain *ch, const char *profil
  * sso_session name (sso_session form) or the sso_start_url (legacy form), as ssocreds'
  * StandardCachedTokenFilepath. *out is malloc'd. */
 int sgn_aws__sso_cache_path(char **out, const char *home, const char *key, sgn_error *err);
-/* creds_sso.c: the cached SSO token is refreshed this many seconds before it expires (the SDKs'
- * SSO token provider window). */
+/* creds_sso.c: the cached SSO token is refreshed this many seconds before it expires
+ * (aws-sdk-js-v3's EXPIRE_WINDOW_MS; Go's SSOTokenProvider waits for expiry). */
 #define SGN_AWS_SSO_REFRESH_WINDOW 300
 /* creds_sso.c: 1 when a token expiring at expires_at (Unix seconds) is to be refreshed at now:
  * now > expires_at - SGN_AWS_SSO_REFRESH_WINDOW. Whether it can be refreshed is another matter

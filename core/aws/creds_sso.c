@@ -522,8 +522,8 @@ out:
 
 /* Why the cached token cannot be refreshed, or NULL when it can: SSOTokenProvider is only set up
  * for the sso_session form and needs refreshToken, clientId and clientSecret; we also require
- * registrationExpiresAt (when the cache has it) to be in the future, as the SDKs' SSO token
- * provider specification does, instead of sending a registration OIDC would refuse. */
+ * registrationExpiresAt (when the cache has it) to be in the future, as botocore's
+ * SSOTokenProvider does, instead of sending a registration OIDC would refuse. */
 static const char *cannot_refresh(char *buf, size_t n, const sso_profile *sp, const sso_cache *c,
                                   int64_t now)
 {
