@@ -27,12 +27,10 @@
  * and both answers are marked secret), and every copy is wiped before it is freed. */
 #include "creds_int.h"
 
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -168,24 +166,6 @@ static int check_token(const char *tok, const char *path, const char *source,
                              "--profile %s`",
                              source, path, profile);
     return SGN_OK;
-}
-
-/* The home directory as aws-sdk-go-v2's shareddefaults.UserHomeDir finds it: HOME, else the
- * password database. */
-static int home_dir(char **out, const sgn_aws_env *env, const char *source, sgn_error *err)
-{
-    const char *h = sgn_aws_getenv_nonempty(env, "HOME");
-    struct passwd pw, *res = NULL;
-    char buf[4096];
-
-    *out = NULL;
-    if (h == NULL && getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res != NULL &&
-        res->pw_dir != NULL && res->pw_dir[0] != '\0')
-        h = res->pw_dir;
-    if (h == NULL)
-        return sgn_error_set(err, SGN_EINVALID,
-                             "%s: cannot find the SSO token cache: HOME is not set", source);
-    return sgn_strdup(out, h, err);
 }
 
 /* ---- configuration ------------------------------------------------------------------------ */
@@ -782,6 +762,7 @@ int sgn_aws__from_sso(sgn_aws_creds *out, sgn_aws__chain *ch, const char *profil
 {
     sso_profile sp;
     char source[200], *home = NULL, *path = NULL, *token = NULL;
+    sgn_error e_home = SGN_ERROR_INIT;
     int rc;
 
     memset(&sp, 0, sizeof(sp));
@@ -794,8 +775,11 @@ int sgn_aws__from_sso(sgn_aws_creds *out, sgn_aws__chain *ch, const char *profil
         snprintf(source, sizeof(source), "SSO of profile \"%s\" (sso_start_url %.100s)", profile,
                  sp.start_url);
     sgn_aws_logf(ch->ctx->log, "credentials: trying %s", source);
-    if ((rc = home_dir(&home, ch->ctx->env, source, err)) < 0 ||
-        (rc = sgn_aws__sso_cache_path(&path, home,
+    if ((rc = sgn_aws_home_dir(&home, ch->ctx->env, "the SSO token cache", &e_home)) < 0) {
+        rc = sgn_error_set(err, rc, "%s: %s", source, e_home.msg);
+        goto out;
+    }
+    if ((rc = sgn_aws__sso_cache_path(&path, home,
                                       sp.session != NULL ? sp.session : sp.start_url, err)) < 0)
         goto out;
     sgn_aws_logf(ch->ctx->log, "credentials: %s: cached token file %s", source, path);

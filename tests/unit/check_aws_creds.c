@@ -606,25 +606,30 @@ START_TEST(test_nothing_found)
 }
 END_TEST
 
-START_TEST(test_nothing_found_imds_refused)
+/* The URL of a loopback port nobody listens on: bind, read the port, close. */
+static void closed_port_url(char *url, size_t n)
 {
-    fx f;
-    sgn_error err = SGN_ERROR_INIT;
-    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
     struct sockaddr_in sa;
     socklen_t len = sizeof(sa);
-    char url[64];
-    int fd;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-    /* a port nobody listens on: bind, read the port, close */
-    fd = socket(AF_INET, SOCK_STREAM, 0);
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
     close(fd);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+    snprintf(url, n, "http://127.0.0.1:%u", ntohs(sa.sin_port));
+}
+
+START_TEST(test_nothing_found_imds_refused)
+{
+    fx f;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
+    char url[64];
+
+    closed_port_url(url, sizeof(url));
 
     fx_init(&f, 0);
     fx_write(&f, "config", "[default]\nregion = us-east-1\n", 0600);
@@ -647,19 +652,9 @@ START_TEST(test_imds_retry_classification)
     fx f;
     sgn_error err = SGN_ERROR_INIT;
     sgn_aws_creds c = SGN_AWS_CREDS_INIT;
-    struct sockaddr_in sa;
-    socklen_t len = sizeof(sa);
     char url[64];
-    int fd;
 
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+    closed_port_url(url, sizeof(url));
 
     fx_init(&f, 0);
     fx_write(&f, "config", "[default]\nmetadata_service_num_attempts = 3\n", 0600);
