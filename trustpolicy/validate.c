@@ -523,7 +523,8 @@ static int check_store(ctx *c, const char *ref)
         add(c, "trust-store-wrong-type", SGN_TRUSTPOLICY_ERROR, "trustStores", ref, m, f);
         wrong_type = 1;
     }
-    if (c->config_dir != NULL)
+    /* With the type wrong, the store to check is the one the fix names: check it next run. */
+    if (c->config_dir != NULL && !wrong_type)
         return check_store_on_disk(c, ref, type, name, &wrong_type);
     return SGN_OK;
 }
