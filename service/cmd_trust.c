@@ -225,6 +225,17 @@ int sl_cmd_install_notation_trust(sl_ctx *ctx, int argc, char **argv, sgn_error 
                                            err)) < 0 ||
         (rc = read_if_present(&previous_cert, &had_cert, cert_path, err)) < 0)
         goto out;
+    /* Another store's root in the same place: replacing it would silently stop that store's
+     * signatures from verifying. */
+    if (had_cert && !opts[O_FORCE].seen &&
+        (previous_cert.len != strlen(pem) || memcmp(previous_cert.data, pem, previous_cert.len))) {
+        rc = sgn_error_set(err, SGN_ECONFLICT,
+                           "%s already holds another root certificate (another store's?): "
+                           "install this store beside it with --trust-store NAME --policy-name "
+                           "NAME, or pass --force to replace it",
+                           cert_path);
+        goto out;
+    }
     free(cert_path);
     cert_path = NULL;
     if ((rc = sgn_notation_write_trust_cert(&cert_path, config, store_name,

@@ -27,7 +27,8 @@ const sl_command sl_commands[] = {
     {"get-signing-profile", &sl_op_get_signing_profile, NULL,
      "Describe a signing profile (GetSigningProfile)."},
     {"list-signing-profiles", &sl_op_list_signing_profiles, NULL,
-     "List signing profiles; Active only unless --include-canceled (ListSigningProfiles)."},
+     "List signing profiles; Canceled ones only with --include-canceled or --statuses "
+     "(ListSigningProfiles)."},
     {"cancel-signing-profile", &sl_op_cancel_signing_profile, NULL,
      "Cancel a signing profile: no new signatures (CancelSigningProfile)."},
     {"revoke-signing-profile", &sl_op_revoke_signing_profile, NULL,

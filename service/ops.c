@@ -278,6 +278,63 @@ static int shorthand_object(sl_ctx *ctx, cJSON **out, const char *flag, const ch
     return SGN_OK;
 }
 
+/* The members each structure of the API model takes, as dotted paths (research/aws-signer-api.md
+ * §1.5): an unknown one is refused, as the AWS CLI's parameter validation refuses it. */
+static const struct {
+    const char *member;
+    const char *const paths[5];
+} shapes[] = {
+    {"signatureValidityPeriod", {"value", "type"}},
+    {"signingMaterial", {"certificateArn"}},
+    {"overrides",
+     {"signingConfiguration", "signingConfiguration.encryptionAlgorithm",
+      "signingConfiguration.hashAlgorithm", "signingImageFormat"}},
+};
+
+static int check_members(sl_ctx *ctx, const sl_param *p, const cJSON *obj, const char *prefix,
+                         sgn_error *err)
+{
+    const char *const *paths = NULL;
+    const cJSON *m;
+    size_t i, j;
+    int rc;
+
+    for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+        if (strcmp(shapes[i].member, p->member) == 0)
+            paths = shapes[i].paths;
+    if (paths == NULL)
+        return SGN_OK;
+    cJSON_ArrayForEach(m, obj)
+    {
+        char path[128];
+        sgn_buf known = SGN_BUF_INIT;
+        int found = 0;
+
+        snprintf(path, sizeof(path), "%s%s", prefix, m->string);
+        for (j = 0; j < 5 && paths[j] != NULL; j++) {
+            const char *rest = paths[j] + strlen(prefix);
+            if (strcmp(paths[j], path) == 0)
+                found = 1;
+            else if (strncmp(paths[j], prefix, strlen(prefix)) == 0 && strchr(rest, '.') == NULL)
+                sgn_buf_printf(&known, NULL, "%s%s", known.len ? ", " : "", rest);
+        }
+        if (!found) {
+            rc = sl_usage_error(ctx, err,
+                                "argument --%s: unknown parameter \"%s\", must be one of: %s",
+                                p->flag, path, sgn_buf_cstr(&known));
+            sgn_buf_free(&known);
+            return rc;
+        }
+        sgn_buf_free(&known);
+        if (cJSON_IsObject(m)) {
+            snprintf(path, sizeof(path), "%s%s.", prefix, m->string);
+            if ((rc = check_members(ctx, p, m, path, err)) < 0)
+                return rc;
+        }
+    }
+    return SGN_OK;
+}
+
 /* JSON text (or file://PATH) that must hold an object. */
 static int json_object(sl_ctx *ctx, cJSON **out, const char *flag, const char *text,
                        sgn_error *err)
@@ -482,8 +539,10 @@ static int convert(sl_ctx *ctx, const sl_param *p, const sl_opt *o, cJSON *in, s
         else
             rc = shorthand_object(ctx, &item, p->flag, text, 1,
                                   p->conv == SL_CONV_VALIDITY ? "value" : NULL, err);
-        if (rc < 0)
+        if (rc < 0 || (rc = check_members(ctx, p, item, "", err)) < 0) {
+            cJSON_Delete(item);
             return rc;
+        }
         break;
     case SL_CONV_PAYLOAD:
         if ((rc = payload_value(ctx, &item, p->flag, text, err)) < 0)

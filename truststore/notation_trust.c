@@ -739,13 +739,19 @@ out:
     return rc;
 }
 
+/* A policy document with at least one statement (a missing or empty one holds nothing to keep). */
+static int has_statements(const cJSON *doc)
+{
+    return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "trustPolicies")) > 0;
+}
+
 int sgn_notation_policy_prepare(sgn_buf *text, const char *config_dir,
                                 const sgn_notation_policy_spec *spec, int force, sgn_error *err)
 {
     int rc;
     char *path = NULL, *legacy = NULL, *printed = NULL;
     const char *loaded_from;
-    cJSON *doc = NULL, *st = NULL;
+    cJSON *doc = NULL, *other = NULL, *st = NULL;
 
     if (config_dir == NULL || config_dir[0] == '\0')
         return sgn_error_set(err, SGN_EINVALID, "no notation configuration directory given");
@@ -754,14 +760,25 @@ int sgn_notation_policy_prepare(sgn_buf *text, const char *config_dir,
     if ((rc = join_path(&path, err, config_dir, SGN_NOTATION_POLICY_FILE)) < 0 ||
         (rc = join_path(&legacy, err, config_dir, SGN_NOTATION_LEGACY_POLICY_FILE)) < 0)
         goto out;
-    loaded_from = path;
-    if ((rc = load_policy(&doc, path, err)) < 0)
+    /* notation 1.x reads only trustpolicy.json, newer notation prefers trustpolicy.oci.json: the
+     * statements of whichever holds some are kept, and both get the merged document. When both
+     * hold statements and they differ, either choice would drop what one notation trusts:
+     * refuse and let the user reconcile them. */
+    if ((rc = load_policy(&doc, path, err)) < 0 || (rc = load_policy(&other, legacy, err)) < 0)
         goto out;
-    /* notation reads trustpolicy.json when trustpolicy.oci.json is absent: keep what it says. */
-    if (doc == NULL) {
+    loaded_from = path;
+    if (!has_statements(doc)) {
+        cJSON_Delete(doc);
+        doc = other;
+        other = NULL;
         loaded_from = legacy;
-        if ((rc = load_policy(&doc, legacy, err)) < 0)
-            goto out;
+    } else if (has_statements(other) && !cJSON_Compare(doc, other, 1)) {
+        rc = sgn_error_set(err, SGN_ECONFLICT,
+                           "%s and %s hold different trust policies (notation 1.x reads only "
+                           "the second, newer notation prefers the first): make them the same, "
+                           "or remove the one you do not use, then try again",
+                           path, legacy);
+        goto out;
     }
     if (doc == NULL && (rc = sgn_notation_policy_document_new(&doc, err)) < 0)
         goto out;
@@ -784,6 +801,7 @@ out:
     cJSON_free(printed);
     cJSON_Delete(st);
     cJSON_Delete(doc);
+    cJSON_Delete(other);
     free(path);
     free(legacy);
     return rc;

@@ -752,11 +752,15 @@ int sgn_authority_revoke_signing_profile(sgn_authority *a, const cJSON *in, cJSO
                                    version);
     if ((rc = sgn_authority__check_reason(reason, err)) < 0)
         return rc;
-    if (effective > now)
+    if (effective > now) {
+        char when[32], at[32];
+        sgn_time_format_rfc3339(when, effective);
+        sgn_time_format_rfc3339(at, now);
         return sgn_authority__fail(err, 400, "ValidationException",
                                    "The effective time of a revocation must be in the past "
-                                   "(effectiveTime %lld is %lld seconds after now)",
-                                   (long long)effective, (long long)(effective - now));
+                                   "(effectiveTime %s is after now, %s)",
+                                   when, at);
+    }
     if ((rc = sgn_authority__begin(a, err)) < 0)
         return rc;
     if ((rc = load_profile(&p, &found, a, name, version, err)) < 0)
@@ -776,11 +780,13 @@ int sgn_authority_revoke_signing_profile(sgn_authority *a, const cJSON *in, cJSO
         goto out;
     }
     if (p.revoked && effective > p.revoked_effective_from) {
+        char when[32];
+        sgn_time_format_rfc3339(when, p.revoked_effective_from);
         rc = sgn_authority__fail(err, 400, "ValidationException",
-                                 "Signing profile version %s/%s is already revoked from %lld; a "
+                                 "Signing profile version %s/%s is already revoked from %s; a "
                                  "repeated revocation may move the effective time earlier, never "
                                  "later",
-                                 name, version, (long long)p.revoked_effective_from);
+                                 name, version, when);
         goto out;
     }
     if (!p.revoked || effective < p.revoked_effective_from) {

@@ -1020,6 +1020,65 @@ def test_install_notation_trust_scope_conflict(sl, tmp_path):
     assert doc["trustPolicies"] == [policy_statement("signer-local", [arn])]
 
 
+def _tree(d):
+    """Every file under d with its bytes: to show that nothing changed."""
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def test_install_notation_trust_keeps_the_statements_of_either_policy_file(sl, tmp_path):
+    arn = sl.put_profile("app")["arn"]
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    mine = policy_statement("mine", ["arn:aws:signer:us-east-1:123456789012:/signing-profiles/x"],
+                            scopes=["registry.example/app"])
+    # notation 1.x reads only trustpolicy.json; an empty trustpolicy.oci.json holds nothing
+    (cfg / "trustpolicy.json").write_text(json.dumps({"version": "1.0", "trustPolicies": [mine]}))
+    (cfg / "trustpolicy.oci.json").write_text('{"version": "1.0", "trustPolicies": []}')
+    sl.json("install-notation-trust", "--notation-config", cfg)
+    for name in ("trustpolicy.json", "trustpolicy.oci.json"):
+        doc = json.loads((cfg / name).read_text())
+        assert [st["name"] for st in doc["trustPolicies"]] == ["mine", "signer-local"], name
+        assert doc["trustPolicies"][1]["trustedIdentities"] == [arn]
+
+
+def test_install_notation_trust_refuses_diverging_policy_files(sl, tmp_path):
+    sl.put_profile("app")
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    for name, st in (("trustpolicy.json", "a"), ("trustpolicy.oci.json", "b")):
+        doc = {"version": "1.0", "trustPolicies": [
+            policy_statement(st, ["arn:aws:signer:us-east-1:123456789012:/signing-profiles/x"],
+                             scopes=[f"registry.example/{st}"])]}
+        (cfg / name).write_text(json.dumps(doc))
+    before = _tree(cfg)
+    r = sl.run("install-notation-trust", "--notation-config", cfg)
+    assert r.rc == 255, r
+    assert "hold different trust policies" in r.err and "make them the same" in r.err
+    assert _tree(cfg) == before
+
+
+def test_install_notation_trust_refuses_another_stores_root(sl, tmp_path):
+    sl.put_profile("app")
+    cfg = tmp_path / "cfg"
+    sl.json("install-notation-trust", "--notation-config", cfg)
+    (tmp_path / "second").mkdir()
+    other = SignerLocal(tmp_path / "second")
+    other.json("put-signing-profile", "--profile-name", "b1", "--platform-id", NOTATION)
+    before = _tree(cfg)
+    r = other.run("install-notation-trust", "--notation-config", cfg)
+    assert r.rc == 255, r
+    assert "already holds another root certificate" in r.err and "--trust-store" in r.err
+    assert _tree(cfg) == before
+    # beside it, under its own names, both stores are trusted
+    other.json("install-notation-trust", "--notation-config", cfg, "--trust-store", "second-ts",
+               "--policy-name", "second", "--registry-scope", "registry.example/second")
+    # or in its place, when asked
+    out = other.json("install-notation-trust", "--notation-config", cfg, "--force")
+    assert (cfg / "truststore/x509/signingAuthority/signer-local-ts/signer-local-root.crt"
+            ).read_text() == other.ok("export-root").out
+    assert out["trustedIdentities"][0].endswith("/b1")
+
+
 def test_install_notation_trust_refuses_broken_policy(sl, tmp_path):
     sl.put_profile("app")
     cfg = tmp_path / "cfg"
@@ -1111,6 +1170,14 @@ def test_overrides_shorthand_nests_like_the_aws_cli(sl):
                    "--overrides", bad)
         assert r.rc == 2, (bad, r)
         assert "--overrides" in r.err
+    # members the API's structures do not have are refused, as the AWS CLI refuses them
+    for flag, bad in (("--overrides", "bogus=1"),
+                      ("--overrides", "signingConfiguration={hashAlgorithm=SHA384,x=1}"),
+                      ("--signature-validity-period", "value=1,type=DAYS,extra=1"),
+                      ("--signing-material", '{"certificateArn": "a", "other": "b"}')):
+        r = sl.run("put-signing-profile", "--profile-name", "bad", "--platform-id", NOTATION,
+                   flag, bad)
+        assert r.rc == 2 and "unknown parameter" in r.err, (flag, bad, r)
     # a platform's own values only (RSA is not Notation's)
     r = sl.run("put-signing-profile", "--profile-name", "rsa", "--platform-id", NOTATION,
                "--overrides", "signingConfiguration={encryptionAlgorithm=RSA}")
