@@ -172,9 +172,9 @@ int sgn_write_file_atomic(const char *path, const void *data, size_t len, mode_t
         return sgn_error_set(err, SGN_EIO, "path too long: %s", path);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0)
-        return sgn_error_set(err, SGN_EIO, "cannot create %s: %s", tmp, strerror(errno));
+        return sgn_error_set(err, SGN_EIO, "cannot create %s: %s", path, strerror(errno));
     if (fchmod(fd, mode) != 0) {
-        rc = sgn_error_set(err, SGN_EIO, "cannot chmod %s: %s", tmp, strerror(errno));
+        rc = sgn_error_set(err, SGN_EIO, "cannot chmod %s: %s", path, strerror(errno));
         goto out;
     }
     while (off < len) {
@@ -182,19 +182,19 @@ int sgn_write_file_atomic(const char *path, const void *data, size_t len, mode_t
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            rc = sgn_error_set(err, SGN_EIO, "cannot write %s: %s", tmp, strerror(errno));
+            rc = sgn_error_set(err, SGN_EIO, "cannot write %s: %s", path, strerror(errno));
             goto out;
         }
         off += (size_t)n;
     }
     if (fsync(fd) != 0) {
-        rc = sgn_error_set(err, SGN_EIO, "cannot fsync %s: %s", tmp, strerror(errno));
+        rc = sgn_error_set(err, SGN_EIO, "cannot fsync %s: %s", path, strerror(errno));
         goto out;
     }
     close(fd);
     fd = -1;
     if (rename(tmp, path) != 0) {
-        rc = sgn_error_set(err, SGN_EIO, "cannot rename %s: %s", tmp, strerror(errno));
+        rc = sgn_error_set(err, SGN_EIO, "cannot replace %s: %s", path, strerror(errno));
         goto out;
     }
     if (fsync_dir_of(path) != 0)

@@ -537,6 +537,12 @@ START_TEST(test_files)
     unlink(path);
     ck_assert_int_eq(sgn_read_file(&b, path, 100, &err), SGN_ENOTFOUND);
     sgn_error_clear(&err);
+    /* a failure names the file asked for, not the temporary file beside it */
+    snprintf(nested, sizeof(nested), "%s/missing/f", dir);
+    ck_assert_int_eq(sgn_write_file_atomic(nested, "x", 1, 0600, &err), SGN_EIO);
+    ck_assert_msg(strstr(err.msg, nested) != NULL && strstr(err.msg, ".tmp") == NULL, "%s",
+                  err.msg);
+    sgn_error_clear(&err);
 
     snprintf(nested, sizeof(nested), "%s/a/b/c", dir);
     ck_assert_sgn_ok(sgn_mkdir_p(nested, 0700, &err), &err);
