@@ -67,30 +67,59 @@ static int config_ms(long *out, const pl_cfg_value *v, const char *key, sgn_erro
     return SGN_OK;
 }
 
+/* The plugin's own advice for a store it cannot find: its knobs, never signer-local's flags
+ * (sgn_authority_open's message is written for signer-local's users). */
+#define SET_STORE                                                                              \
+    "set pluginConfig " PL_CFG_LOCAL_STORE " or SIGNER_LOCAL_STORE to a local Signer store "   \
+    "directory"
+
+/* The local Signer at the planned store. A store that cannot be located (no HOME) or does not
+ * exist is SGN_ENOTFOUND with one message, checked here rather than on first use so that the
+ * plugin words it; the store is never created. */
+static int open_local(sgn_backend **out, const pl_backend_plan *plan, const pl_config *cfg,
+                      const pl_env *env, sgn_error *err)
+{
+    sgn_error e = SGN_ERROR_INIT;
+    const char *dir = NULL, *source;
+    char *default_dir = NULL;
+    int rc;
+
+    if (plan->from_config) {
+        if ((rc = config_cstr(&dir, &cfg->local_store, PL_CFG_LOCAL_STORE, err)) < 0)
+            return rc;
+        source = "pluginConfig " PL_CFG_LOCAL_STORE;
+    } else {
+        source = env->signer_local_store != NULL && env->signer_local_store[0] != '\0'
+                     ? "SIGNER_LOCAL_STORE"
+                     : "the default location";
+        if ((rc = sgn_authority_default_dir(&default_dir, env->signer_local_store,
+                                            env->xdg_data_home, env->home, &e)) < 0)
+            return rc == SGN_EINVALID
+                       ? sgn_error_set(err, SGN_ENOTFOUND,
+                                       "no local Signer store: HOME is not set, so there is no "
+                                       "default location; " SET_STORE)
+                       : sgn_error_set(err, rc, "%s", e.msg);
+        dir = default_dir;
+    }
+    if (!sgn_authority_store_exists(dir))
+        rc = sgn_error_set(err, SGN_ENOTFOUND, "no local Signer store at %s (%s): " SET_STORE, dir,
+                           source);
+    else
+        rc = sgn_local_backend_new(out, dir, err);
+    free(default_dir);
+    return rc;
+}
+
 int pl_backend_open(sgn_backend **out, const pl_backend_plan *plan, const pl_config *cfg,
                     const pl_ctx *ctx, sgn_error *err)
 {
     const pl_env *env = ctx->env;
     sgn_aws_options opts;
-    const char *dir = NULL;
-    char *default_dir = NULL;
     int rc;
 
     *out = NULL;
-    if (plan->kind == PL_BACKEND_LOCAL) {
-        if (plan->from_config) {
-            if ((rc = config_cstr(&dir, &cfg->local_store, PL_CFG_LOCAL_STORE, err)) < 0)
-                return rc;
-        } else {
-            if ((rc = sgn_authority_default_dir(&default_dir, env->signer_local_store,
-                                                env->xdg_data_home, env->home, err)) < 0)
-                return rc;
-            dir = default_dir;
-        }
-        rc = sgn_local_backend_new(out, dir, err);
-        free(default_dir);
-        return rc;
-    }
+    if (plan->kind == PL_BACKEND_LOCAL)
+        return open_local(out, plan, cfg, env, err);
     memset(&opts, 0, sizeof(opts));
     if ((rc = config_cstr(&opts.region, &cfg->aws_region, PL_CFG_AWS_REGION, err)) < 0 ||
         (rc = config_cstr(&opts.profile, &cfg->aws_profile, PL_CFG_AWS_PROFILE, err)) < 0 ||

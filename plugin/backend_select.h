@@ -23,8 +23,11 @@ typedef struct pl_backend_plan {
 
 void pl_backend_choose(pl_backend_plan *plan, const pl_config *cfg, sgn_span arn);
 
-/* Create the planned backend. Failures (a local-store value holding a NUL, no default store
- * directory, out of memory, AWS configuration) are reported through err. */
+/* Create the planned backend. A local store that cannot be located (no HOME) or does not exist
+ * is SGN_ENOTFOUND, worded in the plugin's terms (pluginConfig local-store, SIGNER_LOCAL_STORE);
+ * the caller treats it as a failed call (verify-signature: a failed REVOCATION_CHECK). Other
+ * failures (a local-store value holding a NUL, out of memory, AWS configuration) are reported
+ * through err as well. */
 int pl_backend_open(sgn_backend **out, const pl_backend_plan *plan, const pl_config *cfg,
                     const pl_ctx *ctx, sgn_error *err);
 

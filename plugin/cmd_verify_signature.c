@@ -270,20 +270,24 @@ static int check_trusted_identity(pl_ctx *ctx, const vs_request *q, const sgn_sp
 
 /* The reason for a GetRevocationStatus call that failed: the Go plugin prints the SDK error,
  * which for an AWS API error reads "operation error signer: GetRevocationStatus, https response
- * error StatusCode: <n>, RequestID: <id>, <Code>: <message>". */
+ * error StatusCode: <n>, RequestID: <id>, <Code>: <message>". An answer without a message has
+ * its code as the message (smithy's ErrorMessage()); the code is then said once, not twice. */
 static int revocation_call_failed(sgn_buf *reason, const sgn_error *err)
 {
     int rc = sgn_buf_puts(reason, "GetRevocationStatus call failed with error: ", NULL);
+    int no_msg = err->msg[0] == '\0' || strcmp(err->msg, err->svc_code) == 0;
 
     if (rc < 0)
         return rc;
     if (err->svc_code[0] != '\0' && err->request_id[0] != '\0')
         return sgn_buf_printf(reason, NULL,
                               "operation error signer: GetRevocationStatus, https response error "
-                              "StatusCode: %d, RequestID: %s, %s: %s",
-                              err->http_status, err->request_id, err->svc_code, err->msg);
+                              "StatusCode: %d, RequestID: %s, %s%s%s",
+                              err->http_status, err->request_id, err->svc_code,
+                              no_msg ? " (no message)" : ": ", no_msg ? "" : err->msg);
     if (err->svc_code[0] != '\0')
-        return sgn_buf_printf(reason, NULL, "%s: %s", err->svc_code, err->msg);
+        return sgn_buf_printf(reason, NULL, "%s%s%s", err->svc_code,
+                              no_msg ? " (no message)" : ": ", no_msg ? "" : err->msg);
     return sgn_buf_puts(reason, err->msg, NULL);
 }
 
@@ -352,8 +356,12 @@ static int check_revocation(pl_ctx *ctx, const vs_request *q, cJSON *results, pl
         /* such ARNs cannot be sent; AWS Signer would reject them, so fail closed the same way */
         rc = sgn_error_set(&err, SGN_EINVALID, "the signature's ARNs contain a NUL character");
     } else if ((rc = pl_backend_open(&backend, &plan, &q->config, ctx, &err)) < 0) {
-        rc = pl_fail_error(r, &err); /* like the Go plugin's client creation failure */
-        goto out;
+        /* no local store is a failed call, as a missing store found on first use always was;
+         * anything else is like the Go plugin's client creation failure */
+        if (rc != SGN_ENOTFOUND || plan.kind != PL_BACKEND_LOCAL) {
+            rc = pl_fail_error(r, &err);
+            goto out;
+        }
     } else {
         memset(&query, 0, sizeof(query));
         query.signature_timestamp = c->authentic_signing_time.sec;

@@ -20,7 +20,8 @@ static sl_opt *lookup(sl_opt *opts, size_t n, const char *arg, size_t len, int *
 
     *negated = 0;
     for (i = 0; i < n; i++) {
-        if (strlen(opts[i].name) == len && strncmp(opts[i].name, arg, len) == 0)
+        if (opts[i].kind != SL_OPT_POSITIONAL && strlen(opts[i].name) == len &&
+            strncmp(opts[i].name, arg, len) == 0)
             return &opts[i];
     }
     if (len > 3 && strncmp(arg, "no-", 3) == 0) {
@@ -93,8 +94,16 @@ int sl_args_parse(sl_opt *opts, size_t n, int argc, char **argv, int *help, sgn_
         size_t len;
         sl_opt *o;
 
-        if (!is_option(arg))
-            return unrecognized(argc, argv, i, err);
+        if (!is_option(arg)) {
+            for (k = 0; k < n; k++)
+                if (opts[k].kind == SL_OPT_POSITIONAL && !opts[k].seen)
+                    break;
+            if (k == n)
+                return unrecognized(argc, argv, i, err);
+            opts[k].value = arg;
+            opts[k].seen = 1;
+            continue;
+        }
         name = arg + 2;
         eq = strchr(name, '=');
         len = eq ? (size_t)(eq - name) : strlen(name);
@@ -142,11 +151,14 @@ int sl_args_parse(sl_opt *opts, size_t n, int argc, char **argv, int *help, sgn_
                                      "argument --%s: expected at least one argument", o->name);
             o->seen++;
             break;
+        case SL_OPT_POSITIONAL: /* lookup() never returns one */
+            break;
         }
     }
     for (k = 0, rc = SGN_OK; k < n && rc == SGN_OK; k++)
         if (opts[k].required && opts[k].seen == 0)
-            rc = sgn_buf_printf(&missing, err, "%s--%s", missing.len ? ", " : "", opts[k].name);
+            rc = sgn_buf_printf(&missing, err, "%s%s%s", missing.len ? ", " : "",
+                                opts[k].kind == SL_OPT_POSITIONAL ? "" : "--", opts[k].name);
     if (rc == SGN_OK && missing.len > 0)
         rc = sgn_error_set(err, SGN_EINVALID, "the following arguments are required: %s",
                            sgn_buf_cstr(&missing));
@@ -188,6 +200,9 @@ int sl_args_synopsis(sgn_buf *out, const sl_opt *opts, size_t n, sgn_error *err)
             break;
         case SL_OPT_LIST:
             rc = sgn_buf_printf(out, err, "%s--%s <value> [<value> ...]%s", open, o->name, close);
+            break;
+        case SL_OPT_POSITIONAL:
+            rc = sgn_buf_printf(out, err, "%s%s%s", open, o->name, close);
             break;
         }
     }

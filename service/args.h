@@ -14,7 +14,9 @@
 typedef enum sl_opt_kind {
     SL_OPT_VALUE, /* exactly one value, at most once */
     SL_OPT_LIST,  /* one or more values; repeatable */
-    SL_OPT_FLAG   /* no value; with `negatable`, "--no-<name>" is accepted too */
+    SL_OPT_FLAG,  /* no value; with `negatable`, "--no-<name>" is accepted too */
+    SL_OPT_POSITIONAL /* an argument that is not an option; `name` is its metavar ("FILE").
+                         Positionals take the non-option arguments in table order. */
 } sl_opt_kind;
 
 typedef struct sl_opt {
@@ -25,7 +27,7 @@ typedef struct sl_opt {
 
     /* Results. */
     int seen;           /* VALUE/LIST: times given; FLAG: 1 for --name, -1 for --no-name */
-    const char *value;  /* VALUE: the value (points into argv) */
+    const char *value;  /* VALUE, POSITIONAL: the value (points into argv) */
     const char **values; /* LIST: n_values pointers into argv (malloc'd array) */
     size_t n_values;
 } sl_opt;

@@ -57,6 +57,11 @@ const sl_command sl_commands[] = {
      "Install the store's root as a notation signingAuthority trust store and add a trust "
      "policy statement trusting the store's Notation profiles, Canceled and Revoked ones "
      "included (extension)."},
+    {"validate-trust-policy", NULL, sl_cmd_validate_trust_policy,
+     "Check a notation trust policy file against notation's rules and this plugin's, and "
+     "(when --notation-config is given or the default notation directory exists) that its "
+     "trust stores exist and hold certificates; print every problem with the change that fixes "
+     "it. Exit status 0 when there is no error, 1 when there is (extension)."},
 };
 const size_t sl_n_commands = sizeof(sl_commands) / sizeof(sl_commands[0]);
 
@@ -240,6 +245,8 @@ int main(int argc, char **argv)
     else
         rc = cmd->run(&ctx, n, args, &err);
     status = report(&ctx, rc, &err);
+    if (status == EXIT_SUCCESS && ctx.exit_status != 0)
+        status = ctx.exit_status;
     if (fflush(stdout) != 0 && status == EXIT_SUCCESS) {
         fprintf(stderr, "%s: cannot write the output\n", SL_PROG);
         status = EXIT_OTHER;

@@ -5,7 +5,9 @@
  *   usage errors (ctx->usage_error):   usage lines + "signer-local: error: <msg>"       exit 2
  *   service errors (err.svc_code while ctx->operation is set): the AWS CLI v2's form,
  *                                      "An error occurred (<code>) when calling ..."    exit 254
- *   anything else:                     "signer-local: <msg>"                            exit 255 */
+ *   anything else:                     "signer-local: <msg>"                            exit 255
+ * A command that succeeds may ask for another status through ctx->exit_status:
+ *   validate-trust-policy with error findings (printed on stdout)                      exit 1 */
 #ifndef SL_SERVICE_H
 #define SL_SERVICE_H
 
@@ -21,6 +23,9 @@
 
 /* Help text is wrapped at this many columns. */
 #define SL_HELP_WIDTH 96
+
+/* The status of a command that ran but found the input wanting (validate-trust-policy). */
+#define SL_EXIT_FINDINGS 1
 
 /* Element count of a static array. */
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -44,6 +49,7 @@ typedef struct sl_ctx {
     int usage_error;                 /* the failure is about the command line */
     int help_shown;                  /* the command printed its help and did nothing else */
     sgn_buf synopsis;                /* the command's option synopsis, for usage messages */
+    int exit_status;                 /* 0, or the status of a successful run (SL_EXIT_FINDINGS) */
 } sl_ctx;
 
 typedef int (*sl_cmd_fn)(sl_ctx *ctx, int argc, char **argv, sgn_error *err);
@@ -159,5 +165,6 @@ extern const sl_operation sl_op_revoke_certificate;
 int sl_cmd_init(sl_ctx *ctx, int argc, char **argv, sgn_error *err);
 int sl_cmd_export_root(sl_ctx *ctx, int argc, char **argv, sgn_error *err);
 int sl_cmd_install_notation_trust(sl_ctx *ctx, int argc, char **argv, sgn_error *err);
+int sl_cmd_validate_trust_policy(sl_ctx *ctx, int argc, char **argv, sgn_error *err);
 
 #endif

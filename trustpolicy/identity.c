@@ -224,6 +224,44 @@ static int entry_matches(sgn_span sig, sgn_span id)
     return 0;
 }
 
+sgn_identity_kind sgn_identity_classify(sgn_span id)
+{
+    sgn_identity__arn a;
+    size_t parts, i, seg_len = 0;
+
+    if (sgn_span_eq(id, SGN_WILDCARD_IDENTITY))
+        return SGN_IDENTITY_WILDCARD;
+    if (span_contains(id, PROFILE_SINGULAR))
+        return SGN_IDENTITY_PROFILE_SINGULAR;
+    if (sgn_identity__arn_parse(&a, id) < 0)
+        return SGN_IDENTITY_OTHER;
+    if (span_contains(id, JOBS_PART))
+        return SGN_IDENTITY_SIGNING_JOB;
+    if (!span_has_prefix(a.resource, PROFILES_PREFIX))
+        return span_contains(id, PROFILES_PREFIX) ? SGN_IDENTITY_PROFILE_MALFORMED
+                                                  : SGN_IDENTITY_OTHER_ARN;
+    if (!sgn_span_eq(a.service, "signer"))
+        return SGN_IDENTITY_PROFILE_MALFORMED;
+    parts = count_segments(a.resource);
+    /* "/signing-profiles/NAME[/VERSION]": every segment after the first (empty) one is set */
+    for (i = 1; i < a.resource.len; i++) {
+        if (a.resource.ptr[i] == '/') {
+            if (seg_len == 0)
+                return SGN_IDENTITY_PROFILE_MALFORMED;
+            seg_len = 0;
+        } else {
+            seg_len++;
+        }
+    }
+    if (seg_len == 0)
+        return SGN_IDENTITY_PROFILE_MALFORMED;
+    if (parts == 3)
+        return SGN_IDENTITY_PROFILE;
+    if (parts == 4)
+        return SGN_IDENTITY_PROFILE_VERSION;
+    return SGN_IDENTITY_PROFILE_MALFORMED;
+}
+
 typedef enum near_miss { NM_NONE, NM_SINGULAR, NM_JOB, NM_PROFILE } near_miss;
 
 static near_miss classify(sgn_span id)

@@ -9,10 +9,14 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <dirent.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
+#include "sgn/aws_roots.h"
 #include "sgn/buf.h"
 #include "sgn/util.h"
+#include "sgn/x509.h"
 
 #define POLICY_FILE_MAX (4u * 1024 * 1024)
 
@@ -211,6 +215,110 @@ out:
     return rc;
 }
 
+/* --- reading a trust store ------------------------------------------------------------------ */
+
+#define STORE_FILE_MAX (1u << 20)
+
+static void account_cert(sgn_notation_store_info *info, X509 *cert)
+{
+    char hex[65];
+
+    info->n_certs++;
+    if (X509_check_ca(cert) < 1 && X509_self_signed(cert, 1) != 1)
+        info->n_not_ca++;
+    if (info->aws_root == NULL && sgn_x509_sha256_hex(hex, cert, NULL) == SGN_OK)
+        info->aws_root = sgn_aws_root_by_sha256(hex);
+}
+
+/* Count the certificates of one file (PEM, one or more; else exactly one DER) into info. */
+static void inspect_file(sgn_notation_store_info *info, const char *path)
+{
+    sgn_buf b = SGN_BUF_INIT;
+    BIO *bio = NULL;
+    X509 *cert;
+    size_t before = info->n_certs;
+    const unsigned char *p;
+
+    if (sgn_read_file(&b, path, STORE_FILE_MAX, NULL) < 0 || b.len > INT32_MAX ||
+        (bio = BIO_new_mem_buf(b.data, (int)b.len)) == NULL)
+        goto out;
+    while ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        account_cert(info, cert);
+        X509_free(cert);
+    }
+    if (info->n_certs == before) {
+        p = (const unsigned char *)b.data;
+        cert = d2i_X509(NULL, &p, (long)b.len);
+        if (cert != NULL && p == (const unsigned char *)b.data + b.len)
+            account_cert(info, cert);
+        X509_free(cert);
+    }
+out:
+    ERR_clear_error();
+    BIO_free(bio);
+    sgn_buf_free(&b);
+    if (info->n_certs == before)
+        info->n_bad_files++;
+}
+
+int sgn_notation_store_inspect(sgn_notation_store_info *info, const char *config_dir,
+                               sgn_notation_store_type type, const char *name, sgn_error *err)
+{
+    sgn_buf dir = SGN_BUF_INIT, path = SGN_BUF_INIT;
+    DIR *d = NULL;
+    struct dirent *e;
+    struct stat st;
+    int rc;
+
+    memset(info, 0, sizeof(*info));
+    if (config_dir == NULL || config_dir[0] == '\0' || (unsigned)type >= SGN_NOTATION_STORE_TYPES ||
+        !sgn_notation_store_name_valid(name))
+        return sgn_error_set(err, SGN_EINVALID, "invalid trust store \"%s\"", name ? name : "");
+    if ((rc = sgn_buf_printf(&dir, err, "%s%struststore/x509/%s/%s", config_dir,
+                             config_dir[strlen(config_dir) - 1] == '/' ? "" : "/",
+                             sgn_notation_store_type_name(type), name)) < 0)
+        goto out;
+    if (lstat(sgn_buf_cstr(&dir), &st) != 0) {
+        rc = SGN_OK; /* no such store */
+        goto out;
+    }
+    info->exists = 1;
+    if (S_ISLNK(st.st_mode)) {
+        info->symlink = 1;
+        rc = SGN_OK;
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode) || (d = opendir(sgn_buf_cstr(&dir))) == NULL) {
+        rc = sgn_error_set(err, SGN_EIO, "cannot read trust store %s: %s", sgn_buf_cstr(&dir),
+                           S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+        goto out;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        sgn_buf_free(&path);
+        if ((rc = sgn_buf_printf(&path, err, "%s/%s", sgn_buf_cstr(&dir), e->d_name)) < 0)
+            goto out;
+        if (lstat(sgn_buf_cstr(&path), &st) != 0)
+            continue;
+        if (S_ISLNK(st.st_mode))
+            info->symlink = 1;
+        else if (S_ISDIR(st.st_mode))
+            info->subdirectory = 1;
+        else if (S_ISREG(st.st_mode)) {
+            info->n_files++;
+            inspect_file(info, sgn_buf_cstr(&path));
+        }
+    }
+    rc = SGN_OK;
+out:
+    if (d != NULL)
+        closedir(d);
+    sgn_buf_free(&dir);
+    sgn_buf_free(&path);
+    return rc;
+}
+
 /* --- trust policy statements ------------------------------------------------------------- */
 
 static int in_list(const char *s, const char *const *list, size_t n)
@@ -223,6 +331,140 @@ static int in_list(const char *s, const char *const *list, size_t n)
     return 0;
 }
 
+/* --- registry scopes and trust store references -------------------------------------------- */
+
+static int is_lower_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static int is_alnum(char c)
+{
+    return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
+
+/* distribution's domain grammar as notation-go copies it: DNS labels ([a-zA-Z0-9], '-' inside)
+ * joined by '.', then an optional ":<digits>". */
+static int domain_valid(const char *d, size_t n)
+{
+    size_t i = 0, label;
+
+    for (;;) {
+        label = i;
+        while (i < n && (is_alnum(d[i]) || d[i] == '-'))
+            i++;
+        if (i == label || d[label] == '-' || d[i - 1] == '-')
+            return 0;
+        if (i < n && d[i] == '.') {
+            i++;
+            continue;
+        }
+        break;
+    }
+    if (i < n && d[i] == ':') {
+        size_t port = ++i;
+        while (i < n && d[i] >= '0' && d[i] <= '9')
+            i++;
+        if (i == port)
+            return 0;
+    }
+    return i == n;
+}
+
+/* One path component: [a-z0-9]+ runs joined by ".", "_", "__" or any run of '-'. */
+static int component_valid(const char *c, size_t n)
+{
+    size_t i = 0, sep;
+
+    if (n == 0 || !is_lower_alnum(c[0]) || !is_lower_alnum(c[n - 1]))
+        return 0;
+    while (i < n) {
+        if (is_lower_alnum(c[i])) {
+            i++;
+            continue;
+        }
+        sep = i;
+        while (i < n && !is_lower_alnum(c[i]))
+            i++;
+        if (!((i - sep == 1 && (c[sep] == '.' || c[sep] == '_')) ||
+              (i - sep == 2 && c[sep] == '_' && c[sep + 1] == '_') ||
+              strspn(c + sep, "-") >= i - sep))
+            return 0;
+    }
+    return 1;
+}
+
+static int repository_valid(const char *r)
+{
+    const char *slash;
+
+    for (;;) {
+        slash = strchr(r, '/');
+        if (!component_valid(r, slash ? (size_t)(slash - r) : strlen(r)))
+            return 0;
+        if (slash == NULL)
+            return 1;
+        r = slash + 1;
+    }
+}
+
+sgn_notation_scope_problem sgn_notation_scope_check(const char *scope)
+{
+    const char *slash, *repo;
+
+    if (scope == NULL || scope[0] == '\0')
+        return SGN_SCOPE_EMPTY;
+    if (strcmp(scope, "*") == 0)
+        return SGN_SCOPE_OK;
+    if (strchr(scope, '*') != NULL)
+        return SGN_SCOPE_WILDCARD;
+    if (strstr(scope, "://") != NULL)
+        return SGN_SCOPE_SCHEME;
+    slash = strchr(scope, '/');
+    if (slash == NULL || slash == scope || slash[1] == '\0')
+        return SGN_SCOPE_NO_REPOSITORY;
+    repo = slash + 1;
+    if (strchr(repo, '@') != NULL)
+        return SGN_SCOPE_DIGEST;
+    if (repo[strlen(repo) - 1] == '/')
+        return SGN_SCOPE_TRAILING_SLASH;
+    if (strchr(repo, ':') != NULL)
+        return SGN_SCOPE_TAG;
+    if (!domain_valid(scope, (size_t)(slash - scope)))
+        return SGN_SCOPE_BAD_DOMAIN;
+    if (!repository_valid(repo))
+        return SGN_SCOPE_BAD_REPOSITORY;
+    return SGN_SCOPE_OK;
+}
+
+static const char *const store_types[SGN_NOTATION_STORE_TYPES] = {"ca", "signingAuthority", "tsa"};
+
+const char *sgn_notation_store_type_name(sgn_notation_store_type type)
+{
+    return (unsigned)type < SGN_NOTATION_STORE_TYPES ? store_types[type] : "";
+}
+
+sgn_notation_store_ref_problem sgn_notation_store_ref_parse(const char *ref,
+                                                            sgn_notation_store_type *type,
+                                                            const char **name)
+{
+    const char *colon = ref ? strchr(ref, ':') : NULL;
+    size_t t;
+
+    if (colon == NULL)
+        return SGN_STORE_REF_NO_SEPARATOR;
+    *name = colon + 1;
+    for (t = 0; t < SGN_NOTATION_STORE_TYPES; t++) {
+        if ((size_t)(colon - ref) == strlen(store_types[t]) &&
+            strncmp(ref, store_types[t], (size_t)(colon - ref)) == 0) {
+            *type = (sgn_notation_store_type)t;
+            return sgn_notation_store_name_valid(colon + 1) ? SGN_STORE_REF_OK
+                                                            : SGN_STORE_REF_BAD_NAME;
+        }
+    }
+    return SGN_STORE_REF_BAD_TYPE;
+}
+
 /* "*" alone, or a fully qualified repository without tag, digest or wildcard. */
 static int check_scopes(const sgn_notation_policy_spec *spec, sgn_error *err)
 {
@@ -231,7 +473,7 @@ static int check_scopes(const sgn_notation_policy_spec *spec, sgn_error *err)
     if (spec->n_registry_scopes == 0)
         return sgn_error_set(err, SGN_EINVALID, "a trust policy statement needs a registry scope");
     for (i = 0; i < spec->n_registry_scopes; i++) {
-        const char *s = spec->registry_scopes[i], *last;
+        const char *s = spec->registry_scopes[i];
 
         if (s == NULL || s[0] == '\0')
             return sgn_error_set(err, SGN_EINVALID, "empty registry scope");
@@ -241,9 +483,7 @@ static int check_scopes(const sgn_notation_policy_spec *spec, sgn_error *err)
                                      "registry scope \"*\" must be the only scope");
             continue;
         }
-        last = strrchr(s, '/');
-        if (last == NULL || last == s || last[1] == '\0' || strchr(s, '*') != NULL ||
-            strchr(s, '@') != NULL || strchr(last, ':') != NULL)
+        if (sgn_notation_scope_check(s) != SGN_SCOPE_OK)
             return sgn_error_set(err, SGN_EINVALID,
                                  "invalid registry scope \"%s\": use \"*\" or a repository such "
                                  "as registry.example.com/ns/repo (no tag, digest or wildcard)",
@@ -254,20 +494,15 @@ static int check_scopes(const sgn_notation_policy_spec *spec, sgn_error *err)
 
 static int check_trust_stores(const sgn_notation_policy_spec *spec, sgn_error *err)
 {
-    static const char *const types[] = {"ca", "signingAuthority", "tsa"};
-    size_t i, t;
+    size_t i;
 
     if (spec->n_trust_stores == 0)
         return sgn_error_set(err, SGN_EINVALID, "a trust policy statement needs a trust store");
     for (i = 0; i < spec->n_trust_stores; i++) {
-        const char *s = spec->trust_stores[i], *colon = s ? strchr(s, ':') : NULL;
-        int ok = 0;
+        const char *s = spec->trust_stores[i], *name = NULL;
+        sgn_notation_store_type type;
 
-        for (t = 0; colon != NULL && t < sizeof(types) / sizeof(types[0]); t++)
-            if ((size_t)(colon - s) == strlen(types[t]) &&
-                strncmp(s, types[t], strlen(types[t])) == 0)
-                ok = 1;
-        if (!ok || !sgn_notation_store_name_valid(colon + 1))
+        if (sgn_notation_store_ref_parse(s, &type, &name) != SGN_STORE_REF_OK)
             return sgn_error_set(err, SGN_EINVALID,
                                  "invalid trust store reference \"%s\": use <type>:<name> with "
                                  "type ca, signingAuthority or tsa",

@@ -558,6 +558,17 @@ out:
     return rc;
 }
 
+int sgn_authority_store_exists(const char *dir)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+
+    if (dir == NULL || *dir == '\0' ||
+        snprintf(path, sizeof(path), "%s/%s", dir, SGN_STORE_DB) >= (int)sizeof(path))
+        return 0;
+    return stat(path, &sb) == 0;
+}
+
 int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority_opts *opts,
                        sgn_error *err)
 {

@@ -349,6 +349,36 @@ static void xml_field(char *dst, size_t cap, const char *body, size_t len, const
     }
 }
 
+/* Whether an XML document's root element is an AWS error: <ErrorResponse> (awsQuery: STS) or
+ * <Error> (restXml without wrapping). An HTML page from a proxy is not, even if it happens to
+ * hold a <Code> or <Message> element. */
+static int xml_root_is_error(const char *p, const char *end)
+{
+    const char *q;
+    size_t n;
+
+    for (;;) {
+        while (p < end && isspace((unsigned char)*p))
+            p++;
+        if (p >= end || *p != '<')
+            return 0;
+        if (end - p >= 2 && p[1] == '?' && (q = find_mem(p + 2, end, "?>")) != NULL) {
+            p = q + 2;
+            continue;
+        }
+        if (end - p >= 4 && memcmp(p, "<!--", 4) == 0 &&
+            (q = find_mem(p + 4, end, "-->")) != NULL) {
+            p = q + 3;
+            continue;
+        }
+        break;
+    }
+    for (q = p + 1; q < end && is_name_char(*q); q++)
+        ;
+    n = (size_t)(q - (p + 1));
+    return name_is(p + 1, n, "ErrorResponse") || name_is(p + 1, n, "Error");
+}
+
 void sgn_aws_parse_error(sgn_aws_api_error *out, const sgn_http_response *r)
 {
     const char *v, *body;
@@ -369,7 +399,7 @@ void sgn_aws_parse_error(sgn_aws_api_error *out, const sgn_http_response *r)
         i++;
     if (i < len && body[i] == '{') {
         parse_json(out, body + i, len - i);
-    } else if (i < len && body[i] == '<') {
+    } else if (i < len && body[i] == '<' && xml_root_is_error(body + i, body + len)) {
         char code[sizeof(out->code)] = "";
         xml_field(code, sizeof(code), body + i, len - i, "Code");
         if (code[0] != '\0')
@@ -379,4 +409,11 @@ void sgn_aws_parse_error(sgn_aws_api_error *out, const sgn_http_response *r)
             xml_field(out->request_id, sizeof(out->request_id), body + i, len - i,
                       "RequestId");
     }
+    /* a message the body did not give: the header rest-json services may send it in
+     * (aws-sdk-go's restjson UnmarshalError reads X-Amzn-Errormessage; smithy-kotlin's
+     * RestJsonErrorDeserializer reads x-amzn-error-message and lets a body message replace it) */
+    if (out->message[0] == '\0' &&
+        (((v = sgn_http_header(r, "x-amzn-ErrorMessage")) != NULL && v[0] != '\0') ||
+         ((v = sgn_http_header(r, "x-amzn-error-message")) != NULL && v[0] != '\0')))
+        set_field(out->message, sizeof(out->message), v, strlen(v));
 }

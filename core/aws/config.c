@@ -79,8 +79,7 @@ const char *sgn_aws_profile_name(const char *explicit_profile, const sgn_aws_env
     return "default";
 }
 
-/* The home directory: HOME, else the password database. */
-static int home_dir(char **out, const sgn_aws_env *env, sgn_error *err)
+int sgn_aws_home_dir(char **out, const sgn_aws_env *env, const char *what, sgn_error *err)
 {
     const char *h = sgn_aws_getenv_nonempty(env, "HOME");
     struct passwd pw, *res = NULL;
@@ -91,8 +90,7 @@ static int home_dir(char **out, const sgn_aws_env *env, sgn_error *err)
         res->pw_dir != NULL && res->pw_dir[0] != '\0')
         h = res->pw_dir;
     if (h == NULL)
-        return sgn_error_set(err, SGN_EINVALID,
-                             "cannot find the AWS shared files: HOME is not set");
+        return sgn_error_set(err, SGN_EINVALID, "cannot find %s: HOME is not set", what);
     return sgn_strdup(out, h, err);
 }
 
@@ -108,7 +106,7 @@ static int file_path(char **out, const sgn_aws_env *env, const char *var, const 
     *out = NULL;
     if (v != NULL && !(v[0] == '~' && (v[1] == '/' || v[1] == '\0')))
         return sgn_strdup(out, v, err);
-    if ((rc = home_dir(&home, env, err)) < 0)
+    if ((rc = sgn_aws_home_dir(&home, env, "the AWS shared files", err)) < 0)
         goto out;
     if (v != NULL)
         rc = sgn_buf_printf(&b, err, "%s%s", home, v + 1);

@@ -220,6 +220,39 @@ int sgn_aws__http_once(sgn_http_response *resp, const sgn_aws__chain *ch, const 
     return sgn_http_send(resp, &req, &o, err);
 }
 
+int sgn_aws__http_attempts(sgn_http_response *resp, sgn_aws__chain *ch, const char *method,
+                           const char *url, const sgn_kv *hdrs, size_t nh, long timeout_ms,
+                           int attempts, const char *source, sgn_error *err)
+{
+    sgn_error e2 = SGN_ERROR_INIT;
+    const char *stop = NULL;
+    int rc = SGN_OK, attempt;
+
+    for (attempt = 1;; attempt++) {
+        sgn_aws__response_wipe_free(resp);
+        sgn_error_clear(&e2);
+        rc = sgn_aws__http_once(resp, ch, method, url, hdrs, nh,
+                                sgn_aws__remaining_ms(ch, timeout_ms), &e2);
+        if (rc == SGN_OK && resp->status < 500)
+            break;
+        if (rc < 0 && resp->failure != SGN_HTTP_FAIL_TRANSIENT) {
+            stop = resp->failure == SGN_HTTP_FAIL_RESOLVE
+                       ? "; a host name that does not resolve is not retried"
+                   : resp->failure == SGN_HTTP_FAIL_TLS ? "; a TLS verification failure is not retried"
+                                                        : "";
+            break;
+        }
+        if (attempt >= attempts || sgn_aws__budget_spent(ch))
+            break;
+        sgn_aws_logf(ch->ctx->log, "credentials: %s: attempt %d failed, retrying", source,
+                     attempt);
+    }
+    if (rc < 0)
+        sgn_error_set(err, rc, "%s (after %d attempt%s%s)", e2.msg, attempt,
+                      attempt == 1 ? "" : "s", stop ? stop : "");
+    return rc;
+}
+
 /* Steps 5 and 6: container credentials, then IMDS; nothing found is the summary error. */
 int sgn_aws__from_fallback(sgn_aws_creds *out, sgn_aws__chain *ch, sgn_error *err)
 {

@@ -71,7 +71,7 @@ int sgn_aws__from_container(sgn_aws_creds *out, sgn_aws__chain *ch, const char *
     sgn_kv hdrs[3];
     size_t nh = 0;
     cJSON *json = NULL;
-    int rc, attempt;
+    int rc;
 
     if (rel == NULL && full == NULL) {
         if (required_by != NULL)
@@ -120,18 +120,8 @@ int sgn_aws__from_container(sgn_aws_creds *out, sgn_aws__chain *ch, const char *
         hdrs[nh].key = (char *)"User-Agent";
         hdrs[nh++].value = (char *)ch->ctx->user_agent;
     }
-    for (attempt = 1;; attempt++) {
-        sgn_aws__response_wipe_free(&resp);
-        sgn_error_clear(&e2);
-        rc = sgn_aws__http_once(&resp, ch, "GET", sgn_buf_cstr(&url), hdrs, nh,
-                                sgn_aws__remaining_ms(ch, CONTAINER_TIMEOUT_MS), &e2);
-        if (rc == SGN_OK && resp.status < 500)
-            break;
-        if (attempt >= CONTAINER_ATTEMPTS || sgn_aws__budget_spent(ch))
-            break;
-        sgn_aws_logf(ch->ctx->log, "credentials: %s: attempt %d failed, retrying", source,
-                     attempt);
-    }
+    rc = sgn_aws__http_attempts(&resp, ch, "GET", sgn_buf_cstr(&url), hdrs, nh,
+                                CONTAINER_TIMEOUT_MS, CONTAINER_ATTEMPTS, source, &e2);
     if (rc < 0) {
         rc = sgn_aws__wrap(err, source, &e2, rc);
         goto out;

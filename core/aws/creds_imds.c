@@ -40,8 +40,6 @@ static int imds_get(sgn_http_response *resp, imds *m, const char *method, const 
     sgn_kv hdrs[2];
     size_t nh = 0;
     char url[1024];
-    int rc = SGN_OK, attempt;
-    sgn_error e2 = SGN_ERROR_INIT;
 
     snprintf(url, sizeof(url), "%s%s", m->base, path);
     if (strcmp(method, "PUT") == 0) {
@@ -55,19 +53,8 @@ static int imds_get(sgn_http_response *resp, imds *m, const char *method, const 
         hdrs[nh].key = (char *)"User-Agent";
         hdrs[nh++].value = (char *)m->ch->ctx->user_agent;
     }
-    for (attempt = 1;; attempt++) {
-        sgn_aws__response_wipe_free(resp);
-        sgn_error_clear(&e2);
-        rc = sgn_aws__http_once(resp, m->ch, method, url, hdrs, nh,
-                                sgn_aws__remaining_ms(m->ch, m->timeout_ms), &e2);
-        if (rc == SGN_OK && resp->status < 500)
-            break;
-        if (attempt >= m->attempts || sgn_aws__budget_spent(m->ch))
-            break;
-    }
-    if (rc < 0)
-        sgn_error_set(err, rc, "%s", e2.msg);
-    return rc;
+    return sgn_aws__http_attempts(resp, m->ch, method, url, hdrs, nh, m->timeout_ms, m->attempts,
+                                  "IMDS", err);
 }
 
 /* SGN_ENOTFOUND with a note when there is no instance metadata service to ask (disabled,

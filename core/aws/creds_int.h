@@ -60,6 +60,15 @@ void sgn_aws__response_wipe_free(sgn_http_response *r);
 int sgn_aws__http_once(sgn_http_response *resp, const sgn_aws__chain *ch, const char *method,
                        const char *url, const sgn_kv *hdrs, size_t nh, long timeout_ms,
                        sgn_error *err);
+/* sgn_aws__http_once to a link-local or loopback credential service (container, IMDS) with up to
+ * `attempts` tries, each within what is left of the budget (capped at timeout_ms), retried as the
+ * SDKs' standard mode retries (aws/retry RetryableConnectionError): 5xx answers and transient
+ * transport failures (refused, reset, timed out); a host that does not resolve or a TLS
+ * verification failure ends at once. Any HTTP answer is SGN_OK (the last one in *resp); a
+ * transport failure is its code with err saying what failed and after how many attempts. */
+int sgn_aws__http_attempts(sgn_http_response *resp, sgn_aws__chain *ch, const char *method,
+                           const char *url, const sgn_kv *hdrs, size_t nh, long timeout_ms,
+                           int attempts, const char *source, sgn_error *err);
 /* Steps 5 and 6: container credentials, then IMDS; nothing found is the summary error. */
 int sgn_aws__from_fallback(sgn_aws_creds *out, sgn_aws__chain *ch, sgn_error *err);
 
@@ -96,21 +105,25 @@ int sgn_aws__from_process(sgn_aws_creds *out, sgn_aws__chain *ch, const char *pr
  * sso_account_id, sso_role_name): hasSSOConfiguration. */
 int sgn_aws__has_sso(const sgn_aws_cred_ctx *ctx, const char *profile);
 /* creds_sso.c: the profile's IAM Identity Center role credentials: the token `aws sso login`
- * cached, exchanged with the portal's GetRoleCredentials. Missing or expired tokens, a token the
- * portal rejects (401/403) and incomplete configuration are errors; the token-related ones end
- * with "run `aws sso login --profile PROFILE`". */
+ * cached (refreshed with SSO OIDC CreateToken and saved back to the cache file when it has
+ * expired or is about to, for the sso_session form only), exchanged with the portal's
+ * GetRoleCredentials. Missing tokens, expired tokens that cannot be refreshed or whose refresh
+ * fails (the message holds the OIDC error code, e.g. InvalidGrantException), a token the portal
+ * rejects (401/403) and incomplete configuration are errors; the token-related ones end with
+ * "run `aws sso login --profile PROFILE`". */
 int sgn_aws__from_sso(sgn_aws_creds *out, sgn_aws__chain *ch, const char *profile,
                       sgn_error *err);
 /* creds_sso.c: "<home>/.aws/sso/cache/<lower-case hex SHA-1 of key>.json", key being the
  * sso_session name (sso_session form) or the sso_start_url (legacy form), as ssocreds'
  * StandardCachedTokenFilepath. *out is malloc'd. */
 int sgn_aws__sso_cache_path(char **out, const char *home, const char *key, sgn_error *err);
-/* creds_sso.c: read a cached token file: *token (a secret: free with sgn_aws_free_secret) and
- * *expires_at (Unix seconds) from accessToken and expiresAt (RFC 3339). SGN_EINVALID, naming
- * `source`, the path and `aws sso login --profile <profile>`, when the file is missing or
- * unreadable, is not JSON, lacks either member, or expired (now > expiresAt). */
-int sgn_aws__sso_read_token(char **token, int64_t *expires_at, const char *path, int64_t now,
-                            const char *source, const char *profile, sgn_error *err);
+/* creds_sso.c: the cached SSO token is refreshed this many seconds before it expires
+ * (aws-sdk-js-v3's EXPIRE_WINDOW_MS; Go's SSOTokenProvider waits for expiry). */
+#define SGN_AWS_SSO_REFRESH_WINDOW 300
+/* creds_sso.c: 1 when a token expiring at expires_at (Unix seconds) is to be refreshed at now:
+ * now > expires_at - SGN_AWS_SSO_REFRESH_WINDOW. Whether it can be refreshed is another matter
+ * (sso_session form, refreshToken, clientId, clientSecret, registration not expired). */
+int sgn_aws__sso_refresh_due(int64_t expires_at, int64_t now);
 
 /* creds_profile.c: the profile in effect, as resolveCredsFromProfile does (source_profile
  * links followed, loops refused). SGN_ENOTFOUND never escapes: a profile without credentials

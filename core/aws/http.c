@@ -327,6 +327,51 @@ static void slist_clear_free(struct curl_slist *l)
     curl_slist_free_all(l);
 }
 
+/* The retry class of a libcurl failure (see sgn_http_failure). */
+static int failure_kind(CURLcode cc)
+{
+    switch (cc) {
+    case CURLE_COULDNT_CONNECT:        /* refused, unreachable: Go's "dial" errors */
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:             /* connection reset */
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:            /* closed before an answer */
+    case CURLE_PARTIAL_FILE:           /* closed in the middle of one */
+    case CURLE_SSL_CONNECT_ERROR:      /* handshake cut off (not a verification failure) */
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return SGN_HTTP_FAIL_TRANSIENT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return SGN_HTTP_FAIL_RESOLVE;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return SGN_HTTP_FAIL_TLS;
+    default:
+        return SGN_HTTP_FAIL_OTHER;
+    }
+}
+
+/* The host name of a URL, or "" */
+static void url_host(char *out, size_t n, const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+
+    out[0] = '\0';
+    if (u == NULL)
+        return;
+    if (url != NULL && curl_url_set(u, CURLUPART_URL, url, CURLU_GUESS_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+        snprintf(out, n, "%s", host);
+    curl_free(host);
+    curl_url_cleanup(u);
+}
+
 static int transport_error(CURL *h, CURLcode cc, const char *errbuf, const xfer *x,
                            const char *url, const sgn_http_opts *o, sgn_error *err)
 {
@@ -358,6 +403,13 @@ static int transport_error(CURL *h, CURLcode cc, const char *errbuf, const xfer 
                                  o->timeout_ms, origin);
         return sgn_error_set(err, SGN_ETIMEOUT, "timed out after %ld ms waiting for %s",
                              (long)(total_us / 1000), origin);
+    }
+    if (cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_COULDNT_RESOLVE_PROXY) {
+        char host[256];
+        url_host(host, sizeof(host), cc == CURLE_COULDNT_RESOLVE_PROXY ? o->proxy : url);
+        return sgn_error_set(err, SGN_ENETWORK, "could not resolve %shost %s",
+                             cc == CURLE_COULDNT_RESOLVE_PROXY ? "proxy " : "",
+                             host[0] ? host : origin);
     }
     return sgn_error_set(err, SGN_ENETWORK, "HTTP request to %s failed: %s", origin, why);
 }
@@ -449,8 +501,10 @@ int sgn_http_send(sgn_http_response *out, const sgn_http_request *req, const sgn
     if (cc != CURLE_OK) {
         sgn_error e = SGN_ERROR_INIT;
         rc = transport_error(h, cc, errbuf, &x, req->url, o, &e);
-        sgn_aws_logf(o->log, "http: < failed: %s", e.msg);
+        sgn_aws_logf(o->log, "http: < failed: %s (curl error %d)", e.msg, (int)cc);
         sgn_error_set(err, rc, "%s", e.msg);
+        if (rc == SGN_ENETWORK || rc == SGN_ETIMEOUT)
+            out->failure = x.too_large ? SGN_HTTP_FAIL_OTHER : failure_kind(cc);
         goto out;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

@@ -261,7 +261,8 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
     const sgn_aws_log *log;
     int64_t start = sgn_mono_ms();
     int max_attempts, made = 0, taken = 0, rc, last_rc = SGN_OK;
-    long budget;
+    long budget, total;
+    const char *stop = NULL;    /* why no more attempts were made, when not the limit */
 
     *out = empty;
     if (call == NULL || call->method == NULL)
@@ -274,6 +275,7 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
     log = http->log;
     max_attempts = retry->max_attempts > 0 ? retry->max_attempts : 3;
     budget = retry->budget_ms > 0 ? retry->budget_ms : 0;
+    total = retry->budget_total_ms > budget ? retry->budget_total_ms : budget;
     if ((rc = build_target(&t, call, err)) < 0)
         return rc;
     if ((rc = sgn_random_uuid(invocation_id, err)) < 0)
@@ -281,7 +283,7 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
 
     for (;;) {
         sgn_http_opts o = *http;
-        int timed_out, cost;
+        int timed_out, cost, cut_to_budget = 0;
         long delay, after;
         double u = 0;
         char why[1100];
@@ -290,12 +292,16 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
             long remaining = budget - (long)(sgn_mono_ms() - start);
             if (remaining <= 0)
                 goto budget_exhausted;
-            if (o.timeout_ms <= 0 || o.timeout_ms > remaining)
+            if (o.timeout_ms <= 0 || o.timeout_ms >= remaining) {
                 o.timeout_ms = remaining;
+                cut_to_budget = 1;
+            }
             if (o.connect_timeout_ms <= 0)
                 o.connect_timeout_ms = SGN_HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
-            if (o.connect_timeout_ms > remaining)
+            if (o.connect_timeout_ms >= remaining) {
                 o.connect_timeout_ms = remaining;
+                cut_to_budget = 1;
+            }
         }
         sgn_http_response_free(&resp);
         sgn_error_clear(&last);
@@ -306,6 +312,18 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
             goto out;
         }
         timed_out = last_rc == SGN_ETIMEOUT;
+        /* an attempt whose time limit was what was left of the budget, and that used it up: the
+         * time really ran out (the only case the message says "budget") */
+        if (timed_out && cut_to_budget)
+            goto budget_exhausted;
+        if (last_rc < 0 && resp.failure != SGN_HTTP_FAIL_TRANSIENT) {
+            stop = resp.failure == SGN_HTTP_FAIL_RESOLVE
+                       ? "a host name that does not resolve is not retried"
+                   : resp.failure == SGN_HTTP_FAIL_TLS
+                       ? "a TLS verification failure is not retried"
+                       : "this failure is not retried";
+            break;
+        }
         if (last_rc == SGN_OK) {
             sgn_aws_api_error e;
             if (is_2xx(resp.status)) {
@@ -329,6 +347,7 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
         cost = timed_out ? RETRY_TIMEOUT_COST : RETRY_COST;
         if (retry->quota < cost) {
             sgn_aws_logf(log, "not retrying %s after %s: retry quota exhausted", op, why);
+            stop = "retry quota exhausted";
             break;
         }
         if ((rc = uniform01(&u, err)) < 0)
@@ -340,9 +359,12 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
         if (last_rc == SGN_OK && (after = retry_after_ms(&resp)) >= 0)
             delay = after;
         if (budget > 0 && (long)(sgn_mono_ms() - start) + delay >= budget) {
+            /* the time has not run out yet, but the next attempt would start after it has:
+             * stop now with the last error, which is what happened */
             sgn_aws_logf(log, "not retrying %s after %s: waiting %ld ms would pass the %ld ms "
-                         "budget", op, why, delay, budget);
-            goto budget_exhausted;
+                         "budget", op, why, delay, total);
+            stop = "another would not fit in the time left";
+            break;
         }
         retry->quota -= cost;
         taken += cost;
@@ -356,10 +378,10 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
         *out = resp;
         resp = empty;
         rc = SGN_OK;
-    } else if (made > 1) {
-        rc = sgn_error_set(err, last_rc, "%s (after %d attempts)", last.msg, made);
     } else {
-        rc = sgn_error_set(err, last_rc, "%s", last.msg);
+        rc = sgn_error_set(err, last_rc, "%s (after %d attempt%s%s%s)", last.msg, made,
+                           made == 1 ? "" : "s", stop != NULL ? "; " : "",
+                           stop != NULL ? stop : "");
     }
     goto out;
 
@@ -373,9 +395,8 @@ budget_exhausted:
         goto out;
     }
     rc = sgn_error_set(err, SGN_ETIMEOUT,
-                       "%s did not complete within the %ld ms budget (after %d attempt%s)%s%s",
-                       op, budget, made, made == 1 ? "" : "s", last.msg[0] ? ": " : "",
-                       last.msg);
+                       "did not complete within the %ld ms budget (after %d attempt%s)%s%s",
+                       total, made, made == 1 ? "" : "s", last.msg[0] ? ": " : "", last.msg);
 out:
     sgn_http_response_free(&resp);
     target_free(&t);

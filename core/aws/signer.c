@@ -175,7 +175,8 @@ static int check_partition(const call_ctx *cc, const sgn_arn *arn, const char *a
         return SGN_OK;
     return sgn_error_set(err, SGN_EINVALID,
                          "%s is in partition %s (%s) but the region in use, %s (from %s), is in "
-                         "partition %s; set pluginConfig aws-region to a %s region",
+                         "partition %s; set pluginConfig aws-region to a region in partition "
+                         "%s",
                          what, arn->partition, arn_str, cc->ep.region, cc->ep.region_source,
                          cc->ep.partition, arn->partition);
 }
@@ -235,6 +236,7 @@ static int call_begin(call_ctx *cc, sgn_aws_client *c, const char *op, const cha
         rc = op_fail(err, op, &e);
         goto out;
     }
+    c->retry.budget_total_ms = cc->budget_ms; /* what messages name; budget_ms is what is left */
 
     /* transport settings */
     if ((v = sgn_aws_getenv_nonempty(cc->env, "AWS_CA_BUNDLE")) == NULL)
@@ -324,6 +326,8 @@ out:
     return rc;
 }
 
+static int body_blank(const sgn_http_response *r);
+
 /* Send and map the answer: SGN_OK with a 2xx response, else the error as the header says. */
 static int call_send(sgn_http_response *resp, sgn_aws_client *c, call_ctx *cc,
                      sgn_aws_call *call, sgn_error *err)
@@ -348,13 +352,24 @@ static int call_send(sgn_http_response *resp, sgn_aws_client *c, call_ctx *cc,
     sgn_aws_logf(c->opts.log, "signer: %s failed with HTTP %ld %s after %d attempt%s (request id %s)",
                  cc->op, resp->status, ae.code[0] ? ae.code : "(no error code)", resp->attempts,
                  resp->attempts == 1 ? "" : "s", ae.request_id[0] ? ae.request_id : "none");
-    if (ae.code[0] == '\0')
-        /* no error name in the response: the SDK's ResponseError text, not an API error */
+    if (ae.code[0] == '\0') {
+        /* no error name in the response: the SDK's ResponseError text, not an API error; then
+         * what there is to say about it (a header message, or a body that is not an AWS error,
+         * such as a proxy's HTML page) */
+        char why[600] = "";
+        if (ae.message[0] != '\0') {
+            snprintf(why, sizeof(why), ", %s", ae.message);
+        } else if (!body_blank(resp)) {
+            const char *ct = sgn_http_header(resp, "Content-Type");
+            snprintf(why, sizeof(why),
+                     ", the body is not an AWS error response (Content-Type %.200s)",
+                     ct != NULL && ct[0] != '\0' ? ct : "not given");
+        }
         return sgn_error_set_service(err, (int)resp->status, "", ae.request_id,
                                      "operation error signer: %s, https response error "
-                                     "StatusCode: %ld%s%s",
-                                     cc->op, resp->status, ae.request_id[0] ? ", RequestID: " : "",
-                                     ae.request_id);
+                                     "StatusCode: %ld, RequestID: %s%s",
+                                     cc->op, resp->status, ae.request_id, why);
+    }
     /* smithy's ErrorMessage(): the message, or the code when there is none */
     return sgn_error_set_service(err, (int)resp->status, ae.code, ae.request_id, "%s",
                                  ae.message[0] ? ae.message : ae.code);

@@ -637,3 +637,39 @@ out:
     ASN1_TIME_free(t);
     return rc;
 }
+
+int sgn_x509_check_notation_root(X509 *root, int64_t at, sgn_error *err)
+{
+    int rc;
+    ASN1_TIME *t = NULL;
+    char subj[256];
+
+    if (root == NULL)
+        return sgn_error_set(err, SGN_EINVALID, "no certificate to check");
+    subject_of(root, subj, sizeof(subj));
+    if (X509_get_extension_flags(root) & EXFLAG_INVALID) {
+        rc = sgn_error_set(err, SGN_EINVALID,
+                           "certificate with subject \"%s\" has invalid extensions", subj);
+        goto out;
+    }
+    if (!issued_by(root, root)) {
+        rc = sgn_error_set(err, SGN_EINVALID,
+                           "certificate with subject \"%s\" is not self-signed", subj);
+        goto out;
+    }
+    if ((rc = check_sig_alg(root, subj, err)) < 0 || (rc = check_ca(root, 0, subj, err)) < 0)
+        goto out;
+    if (at != INT64_MIN) {
+        if (at < INT64_C(-62135596800) || at > INT64_C(253402300799) ||
+            (t = ASN1_TIME_adj(NULL, (time_t)at, 0, 0)) == NULL) {
+            rc = sgn_error_set(err, SGN_EINVALID, "time %lld is out of range", (long long)at);
+            goto out;
+        }
+        if ((rc = check_validity(root, t, at, subj, err)) < 0)
+            goto out;
+    }
+    rc = SGN_OK;
+out:
+    ASN1_TIME_free(t);
+    return rc;
+}

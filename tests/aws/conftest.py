@@ -1,6 +1,6 @@
 """Fixtures of the AWS client suite: the loopback fakes (Signer API backed by a fresh
 signer-local store in us-east-1 / 123456789012, STS, IMDS, container credentials, the SSO
-portal) sharing one key
+portal and SSO OIDC) sharing one key
 table, and the plugin with a clean AWS environment pointed at the fake Signer.
 
 Binaries: SGN_PLUGIN_BIN (default build/plugin/...), SGN_SIGNER_LOCAL_BIN (default: next to the
@@ -16,6 +16,7 @@ from .fakes.container import FakeContainerCredentials
 from .fakes.imds import FakeIMDS
 from .fakes.signer import FakeSigner, LocalSigner, signer_local_bin
 from .fakes.sso import FakeSSOPortal
+from .fakes.ssooidc import FakeSSOOIDC
 from .fakes.sts import FakeSTS
 from .helpers import (ACCOUNT, PAYLOAD, PAYLOAD_TYPE, PLUGIN_BIN, PROFILE, REGION, STATIC_KEYS,
                       AwsPlugin, parse_envelope)
@@ -77,6 +78,13 @@ def fake_imds(keys):
 @pytest.fixture
 def fake_sso(keys):
     with FakeSSOPortal(keys) as f:
+        yield f
+
+
+@pytest.fixture
+def fake_oidc(fake_sso):
+    """SSO OIDC; the access tokens it hands out are good at fake_sso."""
+    with FakeSSOOIDC(portal=fake_sso) as f:
         yield f
 
 

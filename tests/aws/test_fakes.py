@@ -461,6 +461,95 @@ def test_botocore_sso_provider_reads_the_cache_the_plugin_reads(fake_sso, tmp_pa
     assert fake_sso.issued[0][:3] == ("123456789012", "Dev", "sso-access-token-2")
 
 
+# --- IAM Identity Center OIDC (SSO OIDC) ----------------------------------------------------
+
+def oidc_client(fake):
+    """boto3's own SSO OIDC client: CreateToken is unsigned in the service model (auth none)."""
+    return boto3.client("sso-oidc", region_name=REGION, endpoint_url=fake.url,
+                        config=Config(retries={"total_max_attempts": 1}))
+
+
+def test_boto3_sso_oidc_create_token_refresh_grant(fake_oidc, fake_sso):
+    fake_oidc.clients["client-id-1"] = "client-secret-1"
+    fake_oidc.refresh_tokens["refresh-token-1"] = "client-id-1"
+    out = oidc_client(fake_oidc).create_token(clientId="client-id-1",
+                                              clientSecret="client-secret-1",
+                                              grantType="refresh_token",
+                                              refreshToken="refresh-token-1")
+    rec = fake_oidc.seen("CreateToken")[0]
+    assert (rec.method, rec.path) == ("POST", "/token")
+    assert rec.header("Content-Type") == "application/json"
+    assert rec.header("Authorization") is None
+    assert json.loads(rec.body) == {"clientId": "client-id-1", "clientSecret": "client-secret-1",
+                                    "grantType": "refresh_token",
+                                    "refreshToken": "refresh-token-1"}
+    client, old, access, refresh = fake_oidc.issued[0]
+    assert (client, old) == ("client-id-1", "refresh-token-1")
+    assert out["accessToken"] == access and out["refreshToken"] == refresh
+    assert out["expiresIn"] == 3600 and out["tokenType"] == "Bearer"
+    assert out["ResponseMetadata"]["RequestId"] == rec.request_id
+    # rotated: the old refresh token is spent; the new access token is good at the portal
+    assert "refresh-token-1" not in fake_oidc.refresh_tokens
+    got = sso_client(fake_sso).get_role_credentials(roleName="Dev", accountId=ACCOUNT,
+                                                    accessToken=access)
+    assert got["roleCredentials"]["accessKeyId"] == fake_sso.issued[0][3].access_key
+
+
+@pytest.mark.parametrize("client_secret,grant,refresh,status,code", [
+    ("client-secret-1", "refresh_token", "spent-or-unknown", 400, "InvalidGrantException"),
+    ("wrong-secret", "refresh_token", "refresh-token-1", 401, "InvalidClientException"),
+    ("client-secret-1", "authorization_code", "refresh-token-1", 400,
+     "UnsupportedGrantTypeException"),
+])
+def test_boto3_sso_oidc_errors(fake_oidc, client_secret, grant, refresh, status, code):
+    fake_oidc.clients["client-id-1"] = "client-secret-1"
+    fake_oidc.refresh_tokens["refresh-token-1"] = "client-id-1"
+    with pytest.raises(ClientError) as e:
+        oidc_client(fake_oidc).create_token(clientId="client-id-1", clientSecret=client_secret,
+                                            grantType=grant, refreshToken=refresh)
+    r = e.value.response
+    assert r["Error"]["Code"] == code
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert r["ResponseMetadata"]["RequestId"] == fake_oidc.seen()[0].request_id
+    assert e.value.response["error_description"]
+
+
+def test_botocore_sso_token_provider_refreshes_through_the_fake(fake_oidc, fake_sso, tmp_path,
+                                                                monkeypatch):
+    """botocore's own SSO token provider refreshes an expired cached token (sso_session profile,
+    AWS_ENDPOINT_URL_SSO_OIDC) through the fake and writes the new one back to the cache."""
+    fake_oidc.clients["client-id-3"] = "client-secret-3"
+    fake_oidc.refresh_tokens["refresh-token-3"] = "client-id-3"
+    cache = tmp_path / "home" / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    path = cache / (hashlib.sha1(b"corp").hexdigest() + ".json")
+
+    def stamp(delta):
+        return datetime.fromtimestamp(time.time() + delta, timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+
+    path.write_text(json.dumps({
+        "startUrl": "https://example.awsapps.com/start", "region": REGION,
+        "accessToken": "expired-access-token", "expiresAt": stamp(-60),
+        "refreshToken": "refresh-token-3", "clientId": "client-id-3",
+        "clientSecret": "client-secret-3", "registrationExpiresAt": stamp(86400)}))
+    config = tmp_path / "sso-config"
+    config.write_text("[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\n"
+                      "sso_role_name = Dev\n[sso-session corp]\n"
+                      f"sso_region = {REGION}\nsso_start_url = https://example.awsapps.com/start\n")
+    monkeypatch.setattr(botocore.credentials.SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))
+    monkeypatch.setattr(botocore.tokens.SSOTokenProvider, "_SSO_TOKEN_CACHE_DIR", str(cache))
+    session = _clean_session(monkeypatch, tmp_path, AWS_CONFIG_FILE=str(config), AWS_PROFILE="dev",
+                             AWS_ENDPOINT_URL_SSO=fake_sso.url,
+                             AWS_ENDPOINT_URL_SSO_OIDC=fake_oidc.url)
+    creds = session.get_credentials().get_frozen_credentials()
+    _, _, access, refresh = fake_oidc.issued[0]
+    assert fake_sso.issued[0][2] == access
+    assert creds.access_key == fake_sso.issued[0][3].access_key
+    saved = json.loads(path.read_text())
+    assert (saved["accessToken"], saved["refreshToken"]) == (access, refresh)
+
+
 # --- IMDS and container credentials ----------------------------------------------------------
 
 def test_botocore_imds_fetcher_v2(fake_imds):

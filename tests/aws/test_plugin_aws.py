@@ -62,6 +62,94 @@ def test_error_type_header_with_namespace_and_suffix(aws, fake_signer):
     assert body["errorMessage"] == FAILED_CALL.format(msg="capital M message", rid=rid), body
 
 
+# Issue 7, item 12: where an AWS error's code and message may be. The message is the body's
+# "message"/"Message", else the x-amzn-ErrorMessage header (aws-sdk-go's restjson
+# UnmarshalError, smithy-kotlin's RestJsonErrorDeserializer); the code is x-amzn-ErrorType, else
+# the body's "code", else "__type", each cut to the name ("ns#Name:http://..." -> "Name").
+HEADER_ONLY = dict(body=b"", headers={"x-amzn-ErrorType": "AccessDeniedException",
+                                      "x-amzn-ErrorMessage": "User: ci is not authorized (header)"})
+
+
+def revocation_reason(status, rid, rest):
+    return ("GetRevocationStatus call failed with error: operation error signer: "
+            f"GetRevocationStatus, https response error StatusCode: {status}, RequestID: {rid}, "
+            + rest)
+
+
+def test_message_only_in_the_header_sign(aws, fake_signer):
+    fake_signer.script("SignPayload", Fault(403, "", **HEADER_ONLY))
+    body = aws.generate(env=ENV).error("ACCESS_DENIED")
+    rid = fake_signer.seen()[0].request_id
+    assert body["errorMessage"] == FAILED_CALL.format(msg="User: ci is not authorized (header)",
+                                                      rid=rid), body
+
+
+def test_message_only_in_the_header_revocation(aws, fake_signer, envelope):
+    fake_signer.script("GetRevocationStatus", Fault(403, "", **HEADER_ONLY))
+    res = aws.verify(envelope, env=ENV).ok()["verificationResults"]
+    rid = fake_signer.seen("GetRevocationStatus")[0].request_id
+    assert res[RC] == {"success": False, "reason": revocation_reason(
+        403, rid, "AccessDeniedException: User: ci is not authorized (header)")}, res
+
+
+def test_body_message_wins_over_the_header(aws, fake_signer, envelope):
+    fake_signer.script("GetRevocationStatus", Fault(
+        400, "", body=b'{"message":"from the body"}',
+        headers={"x-amzn-ErrorType": "ValidationException", "x-amzn-ErrorMessage": "from the header"}))
+    res = aws.verify(envelope, env=ENV).ok()["verificationResults"]
+    rid = fake_signer.seen("GetRevocationStatus")[0].request_id
+    assert res[RC]["reason"] == revocation_reason(400, rid, "ValidationException: from the body")
+
+
+def test_no_message_anywhere_names_the_code_once(aws, fake_signer, envelope):
+    fake_signer.script("GetRevocationStatus", Fault(400, "", body=b"{}", headers={
+        "x-amzn-ErrorType": "ValidationException:http://internal.amazon.com/coral/"}))
+    res = aws.verify(envelope, env=ENV).ok()["verificationResults"]
+    rid = fake_signer.seen("GetRevocationStatus")[0].request_id
+    assert res[RC]["reason"] == revocation_reason(400, rid, "ValidationException (no message)")
+
+
+def test_namespaced_type_in_the_body(aws, fake_signer, envelope):
+    fake_signer.script("GetRevocationStatus", Fault(404, "", body=(
+        b'{"__type":"com.amazonaws.signer#ResourceNotFoundException:http://internal/",'
+        b'"Message":"no such profile version"}')))
+    res = aws.verify(envelope, env=ENV).ok()["verificationResults"]
+    rid = fake_signer.seen("GetRevocationStatus")[0].request_id
+    assert res[RC]["reason"] == revocation_reason(
+        404, rid, "ResourceNotFoundException: no such profile version")
+
+
+HTML_502 = Fault(502, "", content_type="text/html", body=(
+    b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>"
+    b"<body><h1>Bad Gateway</h1></body></html>\n"))
+NOT_AWS = "the body is not an AWS error response (Content-Type text/html)"
+
+
+def test_proxy_html_page_sign(aws, fake_signer):
+    fake_signer.script("SignPayload", HTML_502)
+    body = aws.generate(env={**ENV, "AWS_MAX_ATTEMPTS": "1"}).error("ERROR")
+    rid = fake_signer.seen()[0].request_id
+    assert body["errorMessage"] == ("operation error signer: SignPayload, https response error "
+                                    f"StatusCode: 502, RequestID: {rid}, {NOT_AWS}"), body
+
+
+def test_proxy_html_page_revocation(aws, fake_signer, envelope):
+    fake_signer.script("GetRevocationStatus", HTML_502)
+    res = aws.verify(envelope, env={**ENV, "AWS_MAX_ATTEMPTS": "1"}).ok()["verificationResults"]
+    rid = fake_signer.seen("GetRevocationStatus")[0].request_id
+    assert res[RC] == {"success": False, "reason": "GetRevocationStatus call failed with error: "
+                       "operation error signer: GetRevocationStatus, https response error "
+                       f"StatusCode: 502, RequestID: {rid}, {NOT_AWS}"}, res
+
+
+def test_empty_body_without_a_code(aws, fake_signer):
+    fake_signer.script("SignPayload", Fault(403, "", body=b""))
+    body = aws.generate(env=ENV).error("ERROR")
+    rid = fake_signer.seen()[0].request_id
+    assert body["errorMessage"] == ("operation error signer: SignPayload, https response error "
+                                    f"StatusCode: 403, RequestID: {rid}"), body
+
+
 def test_error_code_from_the_body(aws, fake_signer):
     fake_signer.script("SignPayload", Fault(404, "", body=b'{"code":"ResourceNotFoundException",'
                                                           b'"message":"no such profile"}'))
@@ -174,6 +262,47 @@ def test_black_hole_revocation_fails_within_the_budget(aws, fake_signer, envelop
     assert res[RC]["success"] is False
     assert res[RC]["reason"].startswith("GetRevocationStatus call failed with error: ")
     assert_says_timed_out(res[RC]["reason"])
+    # the time really ran out: this, and only this, is a budget overrun
+    assert "did not complete within the 800 ms budget" in res[RC]["reason"], res
+
+
+# Issue 7, item 13: a transport failure says what happened and how many attempts were made;
+# "budget" only when the time really ran out (the black-hole tests above and below).
+UNRESOLVABLE = "https://data-signer.nonexistent.invalid"  # .invalid never resolves (RFC 6761)
+
+
+def test_unresolvable_host_revocation_says_so(aws, fake_signer, envelope):
+    t0 = time.monotonic()
+    res = aws.verify(envelope, env=ENV, aws_signer_endpoint_url=UNRESOLVABLE).ok()["verificationResults"]
+    assert time.monotonic() - t0 < 2
+    reason = res[RC]["reason"]
+    assert res[RC]["success"] is False
+    assert reason.startswith("GetRevocationStatus call failed with error: operation error signer: "
+                             "GetRevocationStatus, could not resolve host "
+                             "data-signer.nonexistent.invalid (after 1 attempt; a host name that "
+                             "does not resolve is not retried)"), reason
+    assert "budget" not in reason, reason
+
+
+def test_unresolvable_host_sign_says_so(aws, fake_signer):
+    body = aws.generate(env=ENV, aws_signer_endpoint_url=UNRESOLVABLE).error("ERROR")
+    assert body["errorMessage"].startswith(
+        "operation error signer: SignPayload, could not resolve host "
+        "data-signer.nonexistent.invalid (after 1 attempt; a host name that does not resolve is "
+        "not retried)"), body
+
+
+def test_refused_connection_names_the_attempts(aws, fake_signer, envelope):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+        port = s.getsockname()[1]
+        res = aws.verify(envelope, env={**ENV, "AWS_MAX_ATTEMPTS": "2"}, aws_timeout_ms="10000",
+                         aws_signer_endpoint_url=f"http://127.0.0.1:{port}").ok()["verificationResults"]
+    reason = res[RC]["reason"]
+    assert res[RC]["success"] is False
+    assert f"127.0.0.1:{port}" in reason and reason.endswith("(after 2 attempts)"), reason
+    assert "budget" not in reason, reason
 
 
 def test_black_hole_default_verify_budget_fits_ratify(aws, fake_signer, envelope):
@@ -267,6 +396,8 @@ def test_verify_in_another_partition_names_both(aws, fake_signer, envelope):
     assert res[RC]["success"] is False and reason.startswith("GetRevocationStatus call failed"), res
     assert "partition aws (" in reason and "us-gov-west-1" in reason and \
         "partition aws-us-gov" in reason, reason
+    # issue 7, item 14: not "to a aws region"
+    assert reason.endswith("; set pluginConfig aws-region to a region in partition aws"), reason
     assert fake_signer.seen() == []
 
 
@@ -275,4 +406,6 @@ def test_sign_with_a_key_in_another_partition_names_both(aws, fake_signer):
     body = aws.generate(env=ENV, key_id=gov).error("VALIDATION_ERROR")
     assert "partition aws-us-gov" in body["errorMessage"] and \
         "us-east-1 (from pluginConfig aws-region), is in partition aws;" in body["errorMessage"], body
+    assert body["errorMessage"].endswith(
+        "; set pluginConfig aws-region to a region in partition aws-us-gov"), body
     assert fake_signer.seen() == []

@@ -1,9 +1,13 @@
-"""IAM Identity Center (SSO) profiles, the plugin pointed at the fake Signer and the fake SSO
-portal: the token cache file written as `aws sso login` writes it, both profile forms, the errors
-that name `aws sso login --profile P`, and no token or secret in any output or the debug log."""
+"""IAM Identity Center (SSO) profiles, the plugin pointed at the fake Signer, the fake SSO
+portal and the fake SSO OIDC: the token cache file written as `aws sso login` writes it, both
+profile forms, the refresh of an expired (or nearly expired) token with its refresh token, the
+errors that name `aws sso login --profile P`, and no token or secret in any output or the debug
+log."""
 
 import hashlib
 import json
+import os
+import stat
 import time
 from datetime import datetime, timezone
 
@@ -126,15 +130,6 @@ def test_expired_token(aws, fake_signer, fake_sso):
     assert fake_sso.seen() == []
 
 
-def test_expired_token_with_refresh_token_is_not_refreshed(aws, fake_signer, fake_sso):
-    aws.write_config(SESSION_CONFIG)
-    write_cache(aws, "corp", expires_in=-60, refreshToken="refresh-SECRET", clientId="c",
-                clientSecret="client-SECRET")
-    msg = fails(aws, fake_signer, sso_env(fake_sso))
-    assert "not supported" in msg and HINT in msg, msg
-    assert "SECRET" not in msg
-
-
 @pytest.mark.parametrize("roles,status,code", [
     (None, 401, "UnauthorizedException"),
     ({("999999999999", "Admin")}, 403, "ForbiddenException"),
@@ -196,5 +191,168 @@ def test_token_and_credentials_never_in_output_or_debug_log(aws, fake_signer, fa
     assert "x-amz-sso_bearer_token" in log.lower(), log[:3000]
     for secret in (TOKEN, "SECRET-PART", key.secret_key, key.session_token):
         for where, text in (("stdout", res.out.decode()), ("stderr", res.err.decode()),
+                            ("failure stderr", bad.err.decode()), ("debug log", log)):
+            assert secret not in text, f"{secret!r} leaked into the {where}"
+
+
+# --- refreshing the token with SSO OIDC CreateToken ----------------------------------------------
+
+CLIENT_ID = "client-id-AbCdEf0123456789"
+CLIENT_SECRET = "eyJraWQiOiJrZXktMTU2-client-SECRET-part"
+REFRESH = "aorAAAAAGZ-refresh-token-SECRET-part-0123456789"
+
+
+def stamp(delta):
+    return datetime.fromtimestamp(time.time() + delta, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def refreshable(aws, fake_oidc, key="corp", expires_in=-60, registration_in=86400 * 80):
+    """The cache file of `aws sso login` with its client registration, and OIDC knowing both."""
+    fake_oidc.clients[CLIENT_ID] = CLIENT_SECRET
+    fake_oidc.refresh_tokens[REFRESH] = CLIENT_ID
+    path = write_cache(aws, key, expires_in=expires_in, refreshToken=REFRESH, clientId=CLIENT_ID,
+                       clientSecret=CLIENT_SECRET, registrationExpiresAt=stamp(registration_in))
+    os.chmod(path, 0o600)
+    return path, json.loads(path.read_text())
+
+
+def oidc_env(fake_sso, fake_oidc, **more):
+    return sso_env(fake_sso, AWS_ENDPOINT_URL_SSO_OIDC=fake_oidc.url, **more)
+
+
+def signed_with_refreshed_token(aws, fake_signer, fake_sso, fake_oidc, path, before, env):
+    t0 = time.time()
+    aws.generate(env=env).ok()
+    calls = fake_oidc.seen("CreateToken")
+    assert len(calls) == 1 and calls[0].status == 200, [(c.status, c.body) for c in calls]
+    assert calls[0].header("Authorization") is None
+    assert json.loads(calls[0].body) == {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET,
+                                         "grantType": "refresh_token", "refreshToken": REFRESH}
+    _, _, access, refresh = fake_oidc.issued[0]
+    # the portal got the new token, and the Signer requests are signed with its role credentials
+    assert fake_sso.issued[0][2] == access
+    seen = fake_signer.seen("SignPayload")
+    assert len(seen) == 1 and seen[0].auth_ok
+    assert seen[0].access_key == fake_sso.issued[0][3].access_key
+    # the cache file: new accessToken, expiresAt (now + expiresIn) and refreshToken, the rest kept
+    saved = json.loads(path.read_text())
+    assert saved["accessToken"] == access and saved["refreshToken"] == refresh
+    expires = datetime.strptime(saved["expiresAt"], "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=timezone.utc).timestamp()
+    assert t0 + 3600 - 5 <= expires <= time.time() + 3600 + 5, saved["expiresAt"]
+    for k in ("startUrl", "region", "clientId", "clientSecret", "registrationExpiresAt"):
+        assert saved[k] == before[k], k
+    assert set(saved) == set(before)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == [path.name]    # no temporary file left
+    return access, refresh
+
+
+def test_expired_token_is_refreshed(aws, fake_signer, fake_sso, fake_oidc):
+    aws.write_config(SESSION_CONFIG)
+    path, before = refreshable(aws, fake_oidc, expires_in=-60)
+    os.chmod(path, 0o644)       # written back 0600, as the AWS CLI writes it
+    env = oidc_env(fake_sso, fake_oidc)
+    access, refresh = signed_with_refreshed_token(aws, fake_signer, fake_sso, fake_oidc, path,
+                                                  before, env)
+    # the next run uses the saved token as it is
+    aws.generate(env=env).ok()
+    assert len(fake_oidc.seen("CreateToken")) == 1
+    assert fake_sso.seen("GetRoleCredentials")[-1].header("x-amz-sso_bearer_token") == access
+
+
+@pytest.mark.parametrize("expires_in,refreshed", [(120, True), (290, True), (330, False),
+                                                  (3600, False)])
+def test_token_near_expiry_is_refreshed(aws, fake_signer, fake_sso, fake_oidc, expires_in,
+                                        refreshed):
+    """Within 5 minutes of expiresAt the token is refreshed first; further out it is used."""
+    aws.write_config(SESSION_CONFIG)
+    path, before = refreshable(aws, fake_oidc, expires_in=expires_in)
+    fake_sso.tokens[TOKEN] = None
+    env = oidc_env(fake_sso, fake_oidc)
+    if refreshed:
+        signed_with_refreshed_token(aws, fake_signer, fake_sso, fake_oidc, path, before, env)
+    else:
+        signed_by_sso(aws, fake_signer, fake_sso, env)
+        assert fake_oidc.seen() == []
+        assert json.loads(path.read_text()) == before
+
+
+def test_token_near_expiry_is_used_when_its_refresh_fails(aws, fake_signer, fake_sso, fake_oidc):
+    """A token still valid is used as it is when OIDC refuses to refresh it."""
+    aws.write_config(SESSION_CONFIG)
+    path, before = refreshable(aws, fake_oidc, expires_in=120)
+    fake_oidc.refresh_tokens.clear()                        # InvalidGrantException
+    fake_sso.tokens[TOKEN] = None
+    signed_by_sso(aws, fake_signer, fake_sso, oidc_env(fake_sso, fake_oidc))
+    assert fake_oidc.seen("CreateToken")[0].status == 400
+    assert json.loads(path.read_text()) == before
+
+
+def test_sso_oidc_endpoint_from_services_section(aws, fake_signer, fake_sso, fake_oidc):
+    aws.write_config(SESSION_CONFIG.replace("region = us-east-1\n", "region = us-east-1\n"
+                                            "services = local\n", 1)
+                     + f"\n[services local]\nsso_oidc =\n  endpoint_url = {fake_oidc.url}\n")
+    path, before = refreshable(aws, fake_oidc)
+    signed_with_refreshed_token(aws, fake_signer, fake_sso, fake_oidc, path, before,
+                                sso_env(fake_sso))
+
+
+@pytest.mark.parametrize("case", ["invalid_grant", "invalid_client", "registration_expired",
+                                  "no_refresh_token", "legacy"])
+def test_expired_token_not_refreshed_names_aws_sso_login(aws, fake_signer, fake_sso, fake_oidc,
+                                                         case):
+    aws.write_config(LEGACY_CONFIG if case == "legacy" else SESSION_CONFIG)
+    path, before = refreshable(aws, fake_oidc, key=START_URL if case == "legacy" else "corp",
+                               registration_in=-60 if case == "registration_expired" else 86400)
+    if case == "invalid_grant":
+        fake_oidc.refresh_tokens.clear()
+    elif case == "invalid_client":
+        fake_oidc.clients[CLIENT_ID] = "another secret"
+    elif case == "no_refresh_token":
+        del before["refreshToken"]
+        path.write_text(json.dumps(before))
+    msg = fails(aws, fake_signer, oidc_env(fake_sso, fake_oidc))
+    assert HINT in msg and "expired at" in msg and str(path) in msg, msg
+    want = {"invalid_grant": "InvalidGrantException: Invalid refresh token provided (HTTP 400",
+            "invalid_client": "InvalidClientException: Invalid client provided (HTTP 401",
+            "registration_expired": "client registration expired at",
+            "no_refresh_token": "no refreshToken",
+            "legacy": "legacy sso_start_url form is never refreshed"}[case]
+    assert want in msg, msg
+    if case.startswith("invalid_"):
+        assert fake_oidc.seen()[0].request_id in msg, msg
+    else:
+        assert fake_oidc.seen() == []
+    assert fake_sso.seen() == []
+    assert json.loads(path.read_text()) == before          # the cache file untouched
+    for secret in (TOKEN, REFRESH, CLIENT_SECRET, "SECRET"):
+        assert secret not in msg
+
+
+def test_refresh_secrets_never_in_output_or_debug_log(aws, fake_signer, fake_sso, fake_oidc):
+    aws.write_config(SESSION_CONFIG)
+    path, _ = refreshable(aws, fake_oidc, expires_in=-60)
+    env = oidc_env(fake_sso, fake_oidc, AWS_SIGNER_NOTATION_PLUGIN_DEBUG="true")
+    res = aws.generate(env=env)
+    res.ok()
+    _, _, access, refresh = fake_oidc.issued[0]
+    key = fake_sso.issued[0][3]
+    # a failing refresh too: the token has expired again and OIDC no longer knows the client
+    saved = json.loads(path.read_text())
+    saved["expiresAt"] = stamp(-60)
+    path.write_text(json.dumps(saved))
+    fake_oidc.clients.clear()
+    bad = aws.generate(env=env)
+    assert bad.rc == 1
+    assert "InvalidClientException" in bad.out.decode() + bad.err.decode()
+    log = (aws.home / ".config" / "notation-aws-signer" / "plugin.log").read_text()
+    assert "POST" in log and "/token" in log and "CreateToken" in log, log[:4000]
+    assert "redacted" in log, log[:4000]
+    assert "refreshed the SSO token" in log, log[:4000]
+    for secret in (TOKEN, REFRESH, CLIENT_SECRET, access, refresh, key.secret_key,
+                   key.session_token, "SECRET"):
+        for where, text in (("stdout", res.out.decode()), ("stderr", res.err.decode()),
+                            ("failure stdout", bad.out.decode()),
                             ("failure stderr", bad.err.decode()), ("debug log", log)):
             assert secret not in text, f"{secret!r} leaked into the {where}"

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -56,6 +57,7 @@ COMMANDS = [
     "revoke-certificate",
     "export-root",
     "install-notation-trust",
+    "validate-trust-policy",
 ]
 
 
@@ -314,6 +316,9 @@ USAGE_CASES = [
     (["install-notation-trust", "--trust-store", "bad/name"], "argument --trust-store"),
     (["install-notation-trust", "--revocation", "sometimes"], "argument --revocation"),
     (["export-root", "--output-file"], "expected one argument"),
+    (["validate-trust-policy"], "the following arguments are required: FILE"),
+    (["validate-trust-policy", "a.json", "b.json"], "unrecognized arguments: b.json"),
+    (["validate-trust-policy", "a.json", "--notation-config"], "expected one argument"),
 ]
 
 
@@ -1110,3 +1115,255 @@ def test_overrides_shorthand_nests_like_the_aws_cli(sl):
     r = sl.run("put-signing-profile", "--profile-name", "rsa", "--platform-id", NOTATION,
                "--overrides", "signingConfiguration={encryptionAlgorithm=RSA}")
     assert "RSA" in assert_service_error(r, "ValidationException", "PutSigningProfile")
+
+
+# --- validate-trust-policy, templates and trust material ---------------------------------
+
+TEMPLATES = sorted((REPO / "trustpolicy" / "templates").glob("*.json"))
+ARN = "arn:aws:signer:us-west-2:111122223333:/signing-profiles/MyProfile"
+GOV_ARN = "arn:aws-us-gov:signer:us-gov-west-1:111122223333:/signing-profiles/MyProfile"
+
+
+def notation_binary():
+    """NOTATION_BIN, else <repo>/.tools/bin/notation, else PATH (as tests/e2e/lib/tools.py)."""
+    for cand in (os.environ.get("NOTATION_BIN"), str(REPO / ".tools" / "bin" / "notation"),
+                 shutil.which("notation")):
+        if cand and os.access(cand, os.X_OK):
+            return cand
+    if os.environ.get("SGN_E2E_STRICT") == "1":
+        pytest.fail("no notation binary: run scripts/install-deps.sh (or set NOTATION_BIN)")
+    pytest.skip("no notation binary (set NOTATION_BIN)")
+
+
+def notation(cfg, *args):
+    return subprocess.run([notation_binary(), *map(str, args)], capture_output=True, text=True,
+                          env={**_env(cfg.parent), "NOTATION_CONFIG": str(cfg)}, timeout=60)
+
+
+def statement(**changes):
+    st = {
+        "name": "aws-signer-tp",
+        "registryScopes": ["*"],
+        "signatureVerification": {"level": "strict"},
+        "trustStores": ["signingAuthority:aws-signer-ts"],
+        "trustedIdentities": [ARN],
+    }
+    st.update(changes)
+    return {k: v for k, v in st.items() if v is not None}  # None removes a member
+
+
+def policy_doc(*statements):
+    return {"version": "1.0", "trustPolicies": list(statements) or [statement()]}
+
+
+def validate(sl, tmp_path, doc, *args):
+    f = tmp_path / "policy.json"
+    f.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    r = sl.run("validate-trust-policy", f, *args, store=False)
+    assert r.rc in (0, 1), r
+    assert r.err == "", r.err
+    assert_aws_cli_layout(r.out)
+    out = json.loads(r.out)
+    assert out["trustPolicyFile"] == str(f)
+    assert out["valid"] == (r.rc == 0) == (out["errors"] == 0)
+    assert out["errors"] + out["warnings"] == len(out["findings"])
+    return r.rc, out
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+def test_templates_pass_the_validator(sl, template):
+    r = sl.ok("validate-trust-policy", template, store=False)
+    out = json.loads(r.out)
+    assert out == {"trustPolicyFile": str(template), "notationConfig": None, "valid": True,
+                   "errors": 0, "warnings": 0, "findings": []}
+    assert not sl.store.exists()  # the validator needs no store
+
+
+def test_templates_are_the_six_profiles():
+    docs = {p.name: json.loads(p.read_text()) for p in TEMPLATES}
+    assert sorted(docs) == sorted(f"{k}{v}.json" for k in ("aws", "aws-us-gov", "signer-local")
+                                  for v in ("", "-revocation-skip"))
+    want = {
+        "aws": ("signingAuthority:aws-signer-ts", ARN),
+        "aws-us-gov": ("signingAuthority:aws-us-gov-signer-ts", GOV_ARN),
+        "signer-local": ("signingAuthority:signer-local-ts",
+                         "arn:aws:signer:local:000000000000:/signing-profiles/MyProfile"),
+    }
+    for name, doc in docs.items():
+        key = name.removesuffix(".json").removesuffix("-revocation-skip")
+        assert doc["version"] == "1.0" and len(doc["trustPolicies"]) == 1
+        st = doc["trustPolicies"][0]
+        assert st["registryScopes"] == ["*"]
+        assert st["trustStores"] == [want[key][0]]
+        assert st["trustedIdentities"] == [want[key][1]]
+        sv = {"level": "strict"}
+        if name.endswith("-revocation-skip.json"):
+            sv["override"] = {"revocation": "skip"}
+        assert st["signatureVerification"] == sv
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+def test_notation_accepts_the_templates(tmp_path, template):
+    cfg = tmp_path / "notation"
+    r = notation(cfg, "policy", "import", "--force", template)
+    assert r.returncode == 0, r.stderr
+    r = notation(cfg, "policy", "show")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == json.loads(template.read_text())
+
+
+# (document, finding code, severity, value, a part of the fix, does notation accept it?)
+FINDING_CASES = [
+    ("trailing slash", policy_doc(statement(registryScopes=["registry.example.com/app/"])),
+     "registry-scope-trailing-slash", "error", "registry.example.com/app/",
+     '"registry.example.com/app"', False),
+    ("tag", policy_doc(statement(registryScopes=["registry.example.com/app:v1"])),
+     "registry-scope-tag", "error", "registry.example.com/app:v1",
+     '"registry.example.com/app"', False),
+    ("upper case repository", policy_doc(statement(registryScopes=["r.io/App"])),
+     "registry-scope-invalid", "error", "r.io/App", "lower-case", False),
+    ("scope twice", policy_doc(statement(name="a", registryScopes=["r.io/x"]),
+                               statement(name="b", registryScopes=["r.io/x"])),
+     "registry-scope-duplicate", "error", "r.io/x", "one statement", False),
+    ("duplicate name", policy_doc(statement(registryScopes=["r.io/x"]),
+                                  statement(registryScopes=["r.io/y"])),
+     "name-duplicate", "error", "aws-signer-tp", "rename", False),
+    ("bad level", policy_doc(statement(signatureVerification={"level": "strictest"})),
+     "level-invalid", "error", "strictest", "strict", False),
+    ("skip integrity",
+     policy_doc(statement(signatureVerification={"level": "strict",
+                                                 "override": {"integrity": "skip"}})),
+     "override-integrity", "error", "integrity", "remove", False),
+    ("store without type", policy_doc(statement(trustStores=["aws-signer-ts"])),
+     "trust-store-malformed", "error", "aws-signer-ts", '"signingAuthority:aws-signer-ts"', False),
+    ("x509 without O", policy_doc(statement(trustStores=["ca:acme"],
+                                            trustedIdentities=["x509.subject: C=US, ST=WA"])),
+     "trusted-identity-x509-invalid", "error", "x509.subject: C=US, ST=WA", "O=", False),
+    # accepted by notation, refused or never matched by the plugin
+    ("wildcard identity", policy_doc(statement(trustedIdentities=["*"])),
+     "trusted-identity-wildcard", "error", "*", "signing profile ARNs", True),
+    ("singular ARN",
+     policy_doc(statement(trustedIdentities=[ARN.replace("/signing-profiles/", "/signing-profile/")])),
+     "trusted-identity-profile-singular", "error",
+     ARN.replace("/signing-profiles/", "/signing-profile/"), f'"{ARN}"', True),
+    ("job ARN",
+     policy_doc(statement(trustedIdentities=["arn:aws:signer:us-west-2:111122223333:/signing-jobs/1"])),
+     "trusted-identity-signing-job", "error",
+     "arn:aws:signer:us-west-2:111122223333:/signing-jobs/1", "signing-profiles", True),
+    ("AWS store as ca", policy_doc(statement(trustStores=["ca:aws-signer-ts"])),
+     "trust-store-wrong-type", "error", "ca:aws-signer-ts", '"signingAuthority:aws-signer-ts"',
+     True),
+    ("GovCloud profile, commercial store", policy_doc(statement(trustedIdentities=[GOV_ARN])),
+     "trusted-identity-partition", "warning", GOV_ARN, "signingAuthority:aws-us-gov-signer-ts",
+     True),
+    ("misspelt member", policy_doc(statement(trustedIdentities=None, trustedIdentity=[ARN])),
+     "member-unknown", "warning", "trustedIdentity", "spelling", False),
+]
+
+
+@pytest.mark.parametrize("what,doc,code,severity,value,fix,notation_ok", FINDING_CASES,
+                         ids=[c[0] for c in FINDING_CASES])
+def test_validate_finds_and_says_what_to_change(sl, tmp_path, what, doc, code, severity, value,
+                                                fix, notation_ok):
+    rc, out = validate(sl, tmp_path, doc)
+    found = [f for f in out["findings"] if f["code"] == code]
+    assert found, out
+    f = found[0]
+    assert f["severity"] == severity
+    assert f["value"] == value
+    assert fix in f["fix"], f
+    assert f["statementIndex"] >= 0 and f["statement"] and f["field"] and f["message"]
+    assert rc == (1 if out["errors"] else 0)
+
+
+@pytest.mark.parametrize("what,doc,code,severity,value,fix,notation_ok", FINDING_CASES,
+                         ids=[c[0] for c in FINDING_CASES])
+def test_notation_agrees_on_its_own_rules(tmp_path, what, doc, code, severity, value, fix,
+                                          notation_ok):
+    f = tmp_path / "policy.json"
+    f.write_text(json.dumps(doc))
+    r = notation(tmp_path / "notation", "policy", "import", "--force", f)
+    assert (r.returncode == 0) == notation_ok, r.stderr
+
+
+def test_validate_not_json(sl, tmp_path):
+    rc, out = validate(sl, tmp_path, '{"version": "1.0",')
+    assert rc == 1
+    assert [f["code"] for f in out["findings"]] == ["json-invalid"]
+    assert "statementIndex" not in out["findings"][0]
+
+
+def test_validate_missing_file(sl, tmp_path):
+    r = sl.run("validate-trust-policy", tmp_path / "none.json", store=False)
+    assert r.rc == 255 and r.out == "", r
+    assert r.err.startswith("signer-local: ") and "none.json" in r.err
+
+
+def test_validate_checks_the_given_notation_config(sl, tmp_path):
+    cfg = tmp_path / "cfg"
+    rc, out = validate(sl, tmp_path, policy_doc(), "--notation-config", cfg)
+    assert rc == 1 and out["notationConfig"] == str(cfg)
+    (f,) = out["findings"]
+    assert f["code"] == "trust-store-not-found"
+    assert "notation cert add --type signingAuthority --store aws-signer-ts" in f["fix"]
+
+    # AWS's layout, as the packages install it: then the policy is valid
+    store = cfg / "truststore/x509/signingAuthority/aws-signer-ts"
+    store.mkdir(parents=True)
+    shutil.copy(REPO / "truststore/aws-signer-notation-root.crt", store)
+    rc, out = validate(sl, tmp_path, policy_doc(), "--notation-config", cfg)
+    assert (rc, out["findings"]) == (0, [])
+
+    # the AWS root in a ca store, named in the policy as such
+    ca = cfg / "truststore/x509/ca/my-roots"
+    ca.mkdir(parents=True)
+    shutil.copy(REPO / "truststore/aws-signer-notation-root.crt", ca)
+    rc, out = validate(sl, tmp_path, policy_doc(statement(trustStores=["ca:my-roots"])),
+                       "--notation-config", cfg)
+    assert rc == 1
+    (f,) = out["findings"]
+    assert f["code"] == "trust-store-wrong-type" and '"signingAuthority:my-roots"' in f["fix"]
+
+    # a store that holds something other than certificates
+    (store / "README").write_text("not a certificate\n")
+    rc, out = validate(sl, tmp_path, policy_doc(), "--notation-config", cfg)
+    assert [f["code"] for f in out["findings"]] == ["trust-store-bad-file"]
+
+
+def test_validate_default_config_only_when_it_exists(sl, tmp_path):
+    rc, out = validate(sl, tmp_path, policy_doc())
+    assert (rc, out["notationConfig"]) == (0, None)
+    (sl.home / ".config/notation").mkdir(parents=True)
+    rc, out = validate(sl, tmp_path, policy_doc())
+    assert rc == 1 and out["notationConfig"] == str(sl.home / ".config/notation")
+    assert [f["code"] for f in out["findings"]] == ["trust-store-not-found"]
+
+
+def test_validate_what_install_notation_trust_wrote(sl, tmp_path):
+    cfg = tmp_path / "cfg"
+    sl.put_profile("app")
+    sl.json("install-notation-trust", "--notation-config", cfg)
+    r = sl.run("validate-trust-policy", cfg / "trustpolicy.json", "--notation-config", cfg,
+               store=False)
+    assert r.rc == 0, r
+    assert json.loads(r.out)["findings"] == []
+
+
+def test_installed_trust_material_layout(tmp_path):
+    """cmake --install puts the roots in notation's layout and the templates beside them."""
+    build = BIN.resolve().parents[1]
+    if not (build / "cmake_install.cmake").is_file():
+        pytest.skip(f"{build} is not a CMake build directory")
+    prefix = tmp_path / "prefix"
+    r = subprocess.run(["cmake", "--install", str(build), "--prefix", str(prefix)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    share = prefix / "share/aws-signer-notation"
+    for store, name in (("aws-signer-ts", "aws-signer-notation-root.crt"),
+                        ("aws-us-gov-signer-ts", "aws-us-gov-signer-notation-root.crt")):
+        got = share / "truststore/x509/signingAuthority" / store / name
+        assert got.read_bytes() == (REPO / "truststore" / name).read_bytes()
+    assert sorted(p.name for p in (share / "trustpolicy").iterdir()) == [p.name for p in TEMPLATES]
+    doc = prefix / "share/doc/aws-signer-notation-c"
+    assert (doc / "LICENSE").read_text().startswith("\n                                 Apache License")
+    assert (doc / "THIRD-PARTY-NOTICES").is_file() and (doc / "licenses/LGPL-2.1").is_file()

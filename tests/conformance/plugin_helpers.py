@@ -163,8 +163,11 @@ class Plugin:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.home), "LANG": "C",
                "AWS_EC2_METADATA_DISABLED": "true"}
         env.update(sanitizer_env())
-        if extra:
-            env.update({k: v for k, v in extra.items() if v is not None})
+        for k, v in (extra or {}).items():
+            if v is None:
+                env.pop(k, None)  # None: not in the environment at all (e.g. no HOME)
+            else:
+                env[k] = v
         return env
 
     def run(self, *args, stdin=b"", env=None, timeout=120):

@@ -905,6 +905,16 @@ def aws_roots(s):
     assert shipped.read_bytes() == (shared_dir() / "truststore" / "aws-signer-notation-root.crt").read_bytes()
 
 
+def aws_govcloud_root(s):
+    name = "aws-us-gov-signer-notation-root.crt"
+    assert (REPO / "truststore" / name).read_bytes() == (shared_dir() / "truststore" / name).read_bytes()
+    # installed beside the commercial root, each in its own signingAuthority store
+    rules = (REPO / "truststore" / "CMakeLists.txt").read_text()
+    assert "signingAuthority/aws-signer-ts" in rules and "signingAuthority/aws-us-gov-signer-ts" in rules
+    doc = json.loads((REPO / "trustpolicy" / "templates" / "aws-us-gov.json").read_text())
+    assert doc["trustPolicies"][0]["trustStores"] == ["signingAuthority:aws-us-gov-signer-ts"]
+
+
 # --- the table ---------------------------------------------------------------------------------
 
 def C(*args):
@@ -1182,6 +1192,9 @@ RULES = [
          run=trust_refusal_changes_nothing, fault=10),
     Rule("trust-aws-root", CSP, (34,), "root certificate",
          "The commercial AWS Signer root the project ships is AWS's own.", run=aws_roots),
+    Rule("trust-govcloud-root", CSP, (36,), "GovCloud",
+         "The GovCloud trust store and root are shipped and installed next to the commercial ones.",
+         run=aws_govcloud_root),
 ]
 
 
@@ -1224,6 +1237,4 @@ NOT_COVERED = [
               "ListTagsForResource returns a profile's tags", "9"),
     Uncovered(IOT, (918,), "Signature Version 4",
               "Requests are authenticated with SigV4 (the HTTP service)", "9"),
-    Uncovered(CSP, (36,), "GovCloud",
-              "The GovCloud trust store and root are installed next to the commercial ones", "8"),
 ]

@@ -37,8 +37,11 @@ typedef struct server {
     char sts_signer_akid2[64];      /* ... or this one */
     char web_token[128];            /* AssumeRoleWithWebIdentity must carry this token */
     char sso_token[128];            /* GetRoleCredentials must carry this bearer token */
+    char oidc_refresh[128];         /* CreateToken accepts this refresh token, else
+                                     * InvalidGrantException; on success sso_token is the new
+                                     * access token */
     /* records */
-    int n_requests, n_sts, n_imds_put, n_container, n_sso;
+    int n_requests, n_sts, n_imds_put, n_container, n_sso, n_oidc;
     int imds_put_had_ttl, imds_get_had_token, imds_get_without_token;
     int sts_unsigned_web, sts_signed_ok;
     char last_container_auth[128];
@@ -208,6 +211,41 @@ static enum MHD_Result handle_sso(server *s, struct MHD_Connection *c, const cha
                  "application/json");
 }
 
+/* SSO OIDC CreateToken, refresh_token grant. */
+static enum MHD_Result handle_oidc(server *s, struct MHD_Connection *c, const char *body)
+{
+    const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    char want[256];
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    const char *err;
+
+    s->n_oidc++;
+    snprintf(want, sizeof(want), "\"refreshToken\":\"%s\"", s->oidc_refresh);
+    if (ctype == NULL || strcmp(ctype, "application/json") != 0 ||
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization") != NULL ||
+        strstr(body, "\"clientId\":\"client-1\"") == NULL ||
+        strstr(body, "\"clientSecret\":\"client" MARK "\"") == NULL ||
+        strstr(body, "\"grantType\":\"refresh_token\"") == NULL)
+        return reply(c, 400, "{\"error\":\"invalid_request\"}", "application/json");
+    if (s->oidc_refresh[0] != '\0' && strstr(body, want) != NULL) {
+        snprintf(s->sso_token, sizeof(s->sso_token), "oidc" MARK "access");
+        return reply(c, 200,
+                     "{\"accessToken\":\"oidc" MARK "access\",\"tokenType\":\"Bearer\","
+                     "\"expiresIn\":3600,\"refreshToken\":\"oidc" MARK "refresh\"}",
+                     "application/json");
+    }
+    err = "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid refresh token "
+          "provided\"}";
+    r = MHD_create_response_from_buffer(strlen(err), (void *)err, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "x-amzn-ErrorType", "InvalidGrantException");
+    MHD_add_response_header(r, "x-amzn-RequestId", "req-1234");
+    ret = MHD_queue_response(c, 400, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **con_cls)
@@ -235,6 +273,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         ret = handle_container(s, c);
     else if (strcmp(url, "/federation/credentials") == 0)
         ret = handle_sso(s, c, method);
+    else if (strcmp(method, "POST") == 0 && strcmp(url, "/token") == 0)
+        ret = handle_oidc(s, c, sgn_buf_cstr(&cn->body));
     else if (strcmp(method, "POST") == 0 && strcmp(url, "/") == 0)
         ret = handle_sts(s, c, sgn_buf_cstr(&cn->body));
     else
@@ -566,25 +606,30 @@ START_TEST(test_nothing_found)
 }
 END_TEST
 
-START_TEST(test_nothing_found_imds_refused)
+/* The URL of a loopback port nobody listens on: bind, read the port, close. */
+static void closed_port_url(char *url, size_t n)
 {
-    fx f;
-    sgn_error err = SGN_ERROR_INIT;
-    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
     struct sockaddr_in sa;
     socklen_t len = sizeof(sa);
-    char url[64];
-    int fd;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-    /* a port nobody listens on: bind, read the port, close */
-    fd = socket(AF_INET, SOCK_STREAM, 0);
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
     close(fd);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+    snprintf(url, n, "http://127.0.0.1:%u", ntohs(sa.sin_port));
+}
+
+START_TEST(test_nothing_found_imds_refused)
+{
+    fx f;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
+    char url[64];
+
+    closed_port_url(url, sizeof(url));
 
     fx_init(&f, 0);
     fx_write(&f, "config", "[default]\nregion = us-east-1\n", 0600);
@@ -595,6 +640,37 @@ START_TEST(test_nothing_found_imds_refused)
     assert_has(err.msg, "profile \"default\": no credentials in it");
     assert_has(err.msg, "EC2 instance metadata: ");
     assert_has(err.msg, "127.0.0.1");
+    fx_free(&f);
+}
+END_TEST
+
+/* Link-local credential services retry as the SDKs' standard mode does: a refused connection
+ * is transient (retried up to metadata_service_num_attempts), a host name that does not resolve
+ * is not, and the note says how many attempts were made. */
+START_TEST(test_imds_retry_classification)
+{
+    fx f;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
+    char url[64];
+
+    closed_port_url(url, sizeof(url));
+
+    fx_init(&f, 0);
+    fx_write(&f, "config", "[default]\nmetadata_service_num_attempts = 3\n", 0600);
+    fx_set(&f, "AWS_EC2_METADATA_DISABLED", "false");
+    fx_set(&f, "AWS_EC2_METADATA_SERVICE_ENDPOINT", url);
+    ck_assert_int_eq(fx_resolve(&f, &c, &err), SGN_EINVALID);
+    assert_has(err.msg, "after 3 attempts");
+    fx_free(&f);
+
+    sgn_error_clear(&err);
+    fx_init(&f, 0);
+    fx_write(&f, "config", "[default]\nmetadata_service_num_attempts = 3\n", 0600);
+    fx_set(&f, "AWS_EC2_METADATA_DISABLED", "false");
+    fx_set(&f, "AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://imds.nonexistent.invalid");
+    ck_assert_int_eq(fx_resolve(&f, &c, &err), SGN_EINVALID);
+    assert_has(err.msg, "after 1 attempt; a host name that does not resolve is not retried");
     fx_free(&f);
 }
 END_TEST
@@ -739,6 +815,7 @@ static void sso_init(fx *f, const char *config)
     snprintf(f->srv.sso_token, sizeof(f->srv.sso_token), "sso" MARK "token");
     snprintf(url, sizeof(url), "http://127.0.0.1:%u", f->srv.port);
     fx_set(f, "AWS_ENDPOINT_URL_SSO", url);
+    fx_set(f, "AWS_ENDPOINT_URL_SSO_OIDC", url);
     fx_set(f, "AWS_PROFILE", "sso");
     snprintf(dir, sizeof(dir), "mkdir -p '%s/.aws/sso/cache'", f->dir);
     ck_assert_int_eq(system(dir), 0);
@@ -858,6 +935,129 @@ START_TEST(test_sso_token_rejected)
     ck_assert_int_eq(fx_resolve(&f, &c, &err), SGN_EDENIED);
     assert_has(err.msg, "UnauthorizedException");
     assert_has(err.msg, "run `aws sso login --profile sso`");
+    fx_free(&f);
+}
+END_TEST
+
+/* The refresh window against the pinned clock: refreshed when NOW > expiresAt - 300. */
+static const struct {
+    int64_t offset;         /* expiresAt - NOW */
+    int due;
+} sso_window_cases[] = {{3600, 0}, {301, 0}, {300, 0}, {299, 1}, {1, 1}, {0, 1}, {-1, 1}};
+
+START_TEST(test_sso_refresh_due)
+{
+    ck_assert_int_eq(sgn_aws__sso_refresh_due(NOW + sso_window_cases[_i].offset, NOW),
+                     sso_window_cases[_i].due);
+}
+END_TEST
+
+/* The cache file of `aws sso login` with its client registration and refresh token. */
+static void sso_cache_refreshable(fx *f, int64_t expires, int64_t registration)
+{
+    char when[32], reg[32], text[1024];
+
+    sgn_time_format_rfc3339(when, expires);
+    sgn_time_format_rfc3339(reg, registration);
+    snprintf(text, sizeof(text),
+             "{\"startUrl\": \"https://example.awsapps.com/start\", \"region\": \"us-east-1\", "
+             "\"accessToken\": \"sso" MARK "token\", \"expiresAt\": \"%s\", "
+             "\"refreshToken\": \"old" MARK "refresh\", \"clientId\": \"client-1\", "
+             "\"clientSecret\": \"client" MARK "\", \"registrationExpiresAt\": \"%s\"}",
+             when, reg);
+    fx_write(f, SSO_SESSION_CACHE, text, 0644);
+}
+
+/* Refresh against the pinned clock: within 5 minutes of expiry or after it, with a refresh token
+ * OIDC accepts (refreshed, saved with expiresAt = NOW + expiresIn), one it refuses (the expired
+ * token is an error, the still-valid one is used), or an expired registration (never sent). */
+static const struct {
+    int64_t offset;         /* expiresAt - NOW */
+    int64_t reg_offset;     /* registrationExpiresAt - NOW */
+    int oidc_accepts;
+    int n_oidc;             /* CreateToken calls expected */
+    const char *want_err;   /* NULL: credentials resolved */
+} sso_refresh_cases[] = {
+    {600, 86400, 1, 0, NULL},
+    {120, 86400, 1, 1, NULL},
+    {-60, 86400, 1, 1, NULL},
+    {120, 86400, 0, 1, NULL},
+    {-60, 86400, 0, 1, "refreshing it failed: SSO OIDC CreateToken failed: InvalidGrantException: "
+                       "Invalid refresh token provided (HTTP 400, request id req-1234); run `aws "
+                       "sso login --profile sso`"},
+    {-60, 0, 1, 0, "cannot be refreshed (its client registration expired at "
+                   "2023-11-14T22:13:20Z); run `aws sso login --profile sso`"},
+    {120, -1, 1, 0, NULL},
+};
+
+START_TEST(test_sso_refresh)
+{
+    fx f;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
+    sgn_buf saved = SGN_BUF_INIT;
+    struct stat st;
+    int refreshed = sso_refresh_cases[_i].n_oidc == 1 && sso_refresh_cases[_i].oidc_accepts;
+    int rc;
+
+    sso_init(&f, SSO_SESSION_CONFIG);
+    if (sso_refresh_cases[_i].oidc_accepts)
+        snprintf(f.srv.oidc_refresh, sizeof(f.srv.oidc_refresh), "old" MARK "refresh");
+    sso_cache_refreshable(&f, NOW + sso_refresh_cases[_i].offset,
+                          NOW + sso_refresh_cases[_i].reg_offset);
+    rc = fx_resolve(&f, &c, &err);
+    ck_assert_int_eq(f.srv.n_oidc, sso_refresh_cases[_i].n_oidc);
+    if (sso_refresh_cases[_i].want_err == NULL) {
+        ck_assert_sgn_ok(rc, &err);
+        ck_assert_str_eq(c.access_key_id, "ASIASSOROLE12345");
+        ck_assert_int_eq(f.srv.n_sso, 1);
+        sgn_aws_creds_free(&c);
+    } else {
+        ck_assert_int_lt(rc, 0);
+        assert_has(err.msg, sso_refresh_cases[_i].want_err);
+        assert_has(err.msg, SSO_SESSION_CACHE);
+        ck_assert_int_eq(f.srv.n_sso, 0);
+    }
+    ck_assert_sgn_ok(sgn_read_file(&saved, fx_path(&f, SSO_SESSION_CACHE), 4096, &err), &err);
+    ck_assert_int_eq(stat(fx_path(&f, SSO_SESSION_CACHE), &st), 0);
+    if (refreshed) {
+        /* NOW + expiresIn 3600; the other members kept; mode 0600 */
+        assert_has(sgn_buf_cstr(&saved), "\"expiresAt\":\"2023-11-14T23:13:20Z\"");
+        assert_has(sgn_buf_cstr(&saved), "\"accessToken\":\"oidc" MARK "access\"");
+        assert_has(sgn_buf_cstr(&saved), "\"refreshToken\":\"oidc" MARK "refresh\"");
+        assert_has(sgn_buf_cstr(&saved), "\"clientSecret\":\"client" MARK "\"");
+        assert_has(sgn_buf_cstr(&saved), "\"startUrl\":\"https://example.awsapps.com/start\"");
+        ck_assert_int_eq(st.st_mode & 0777, 0600);
+    } else {
+        assert_has(sgn_buf_cstr(&saved), "\"accessToken\": \"sso" MARK "token\"");
+        ck_assert_int_eq(st.st_mode & 0777, 0644);
+    }
+    sgn_buf_clear_free(&saved);
+    fx_free(&f);
+}
+END_TEST
+
+/* The legacy form is never refreshed, whatever the cache holds. */
+START_TEST(test_sso_legacy_not_refreshed)
+{
+    fx f;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_aws_creds c = SGN_AWS_CREDS_INIT;
+    char when[32], text[1024];
+
+    sso_init(&f, SSO_LEGACY_CONFIG);
+    snprintf(f.srv.oidc_refresh, sizeof(f.srv.oidc_refresh), "old" MARK "refresh");
+    sgn_time_format_rfc3339(when, NOW - 60);
+    snprintf(text, sizeof(text),
+             "{\"accessToken\": \"sso" MARK "token\", \"expiresAt\": \"%s\", "
+             "\"refreshToken\": \"old" MARK "refresh\", \"clientId\": \"client-1\", "
+             "\"clientSecret\": \"client" MARK "\"}",
+             when);
+    fx_write(&f, SSO_LEGACY_CACHE, text, 0600);
+    ck_assert_int_eq(fx_resolve(&f, &c, &err), SGN_EINVALID);
+    assert_has(err.msg, "legacy sso_start_url form is never refreshed");
+    assert_has(err.msg, "run `aws sso login --profile sso`");
+    ck_assert_int_eq(f.srv.n_oidc, 0);
     fx_free(&f);
 }
 END_TEST
@@ -1218,6 +1418,7 @@ static Suite *aws_creds_suite(void)
     tcase_add_test(tc, test_profile_missing);
     tcase_add_test(tc, test_nothing_found);
     tcase_add_test(tc, test_nothing_found_imds_refused);
+    tcase_add_test(tc, test_imds_retry_classification);
     tcase_add_test(tc, test_source_profile_assume_role);
     tcase_add_test(tc, test_source_profile_loop);
     tcase_add_test(tc, test_credential_source_environment);
@@ -1227,6 +1428,9 @@ static Suite *aws_creds_suite(void)
     tcase_add_loop_test(tc, test_sso_token_expiry, 0, N(sso_expiry_cases));
     tcase_add_test(tc, test_sso_token_missing);
     tcase_add_test(tc, test_sso_token_rejected);
+    tcase_add_loop_test(tc, test_sso_refresh_due, 0, N(sso_window_cases));
+    tcase_add_loop_test(tc, test_sso_refresh, 0, N(sso_refresh_cases));
+    tcase_add_test(tc, test_sso_legacy_not_refreshed);
     tcase_add_loop_test(tc, test_sso_config_incomplete, 0, N(sso_config_cases));
     tcase_add_test(tc, test_web_identity_env);
     tcase_add_test(tc, test_web_identity_profile);

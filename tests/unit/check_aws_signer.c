@@ -704,7 +704,8 @@ START_TEST(test_partition_mismatch)
                      "the signing profile is in partition aws-us-gov "
                      "(arn:aws-us-gov:signer:us-gov-west-1:123456789012:/signing-profiles/p) but "
                      "the region in use, us-east-1 (from pluginConfig aws-region), is in "
-                     "partition aws; set pluginConfig aws-region to a aws-us-gov region");
+                     "partition aws; set pluginConfig aws-region to a region in partition "
+                     "aws-us-gov");
     sgn_error_clear(&err);
     ck_assert_int_eq(sgn_aws_get_revocation_status(s.client, &q, &revoked, &err), SGN_EINVALID);
     ck_assert_ptr_nonnull(strstr(err.msg, "is in partition aws-cn"));

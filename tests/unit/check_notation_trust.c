@@ -625,6 +625,124 @@ START_TEST(test_install_policy_invalid_spec_writes_nothing)
 }
 END_TEST
 
+/* --- registry scopes and store references (notation-go ValidateRegistryScopeFormat) ------- */
+
+static const struct {
+    const char *scope;
+    sgn_notation_scope_problem want;
+} scope_cases[] = {
+    {"*", SGN_SCOPE_OK},
+    {"registry.example.com/app", SGN_SCOPE_OK},
+    {"localhost:5000/ns/app", SGN_SCOPE_OK},
+    {"111122223333.dkr.ecr.us-west-2.amazonaws.com/team/app", SGN_SCOPE_OK},
+    {"r.io/a.b_c__d---e/f", SGN_SCOPE_OK},
+    {"", SGN_SCOPE_EMPTY},
+    {"r.io/*", SGN_SCOPE_WILDCARD},
+    {"*.example.com/app", SGN_SCOPE_WILDCARD},
+    {"https://r.io/app", SGN_SCOPE_SCHEME},
+    {"r.io", SGN_SCOPE_NO_REPOSITORY},
+    {"/app", SGN_SCOPE_NO_REPOSITORY},
+    {"r.io/", SGN_SCOPE_NO_REPOSITORY},
+    {"r.io/app@sha256:abcd", SGN_SCOPE_DIGEST},
+    {"r.io/app/", SGN_SCOPE_TRAILING_SLASH},
+    {"r.io/app:v1", SGN_SCOPE_TAG},
+    {"-r.io/app", SGN_SCOPE_BAD_DOMAIN},
+    {"r.io:/app", SGN_SCOPE_BAD_DOMAIN},
+    {"r..io/app", SGN_SCOPE_BAD_DOMAIN},
+    {"r.io/App", SGN_SCOPE_BAD_REPOSITORY},
+    {"r.io/a//b", SGN_SCOPE_BAD_REPOSITORY},
+    {"r.io/a..b", SGN_SCOPE_BAD_REPOSITORY},
+    {"r.io/a___b", SGN_SCOPE_BAD_REPOSITORY},
+    {"r.io/a-", SGN_SCOPE_BAD_REPOSITORY},
+};
+
+START_TEST(test_scope_check)
+{
+    ck_assert_msg(sgn_notation_scope_check(scope_cases[_i].scope) == scope_cases[_i].want,
+                  "scope \"%s\": got %d, want %d", scope_cases[_i].scope,
+                  sgn_notation_scope_check(scope_cases[_i].scope), scope_cases[_i].want);
+}
+END_TEST
+
+static const struct {
+    const char *ref;
+    sgn_notation_store_ref_problem want;
+    sgn_notation_store_type type;
+    const char *name;
+} ref_cases[] = {
+    {"signingAuthority:aws-signer-ts", SGN_STORE_REF_OK, SGN_STORE_SIGNING_AUTHORITY,
+     "aws-signer-ts"},
+    {"ca:acme", SGN_STORE_REF_OK, SGN_STORE_CA, "acme"},
+    {"tsa:public", SGN_STORE_REF_OK, SGN_STORE_TSA, "public"},
+    {"aws-signer-ts", SGN_STORE_REF_NO_SEPARATOR, 0, NULL},
+    {"signingauthority:aws-signer-ts", SGN_STORE_REF_BAD_TYPE, 0, "aws-signer-ts"},
+    {"x509:ts", SGN_STORE_REF_BAD_TYPE, 0, "ts"},
+    {"ca:a/b", SGN_STORE_REF_BAD_NAME, 0, NULL},
+    {"ca:", SGN_STORE_REF_BAD_NAME, 0, NULL},
+};
+
+START_TEST(test_store_ref_parse)
+{
+    sgn_notation_store_type type = SGN_STORE_TSA;
+    const char *name = NULL;
+
+    ck_assert_int_eq(sgn_notation_store_ref_parse(ref_cases[_i].ref, &type, &name),
+                     ref_cases[_i].want);
+    if (ref_cases[_i].want == SGN_STORE_REF_OK) {
+        ck_assert_int_eq(type, ref_cases[_i].type);
+        const char *tn = sgn_notation_store_type_name(type);
+        ck_assert_int_eq(strncmp(ref_cases[_i].ref, tn, strlen(tn)), 0);
+        ck_assert_int_eq(ref_cases[_i].ref[strlen(tn)], ':');
+    }
+    if (ref_cases[_i].name != NULL)
+        ck_assert_str_eq(name, ref_cases[_i].name);
+}
+END_TEST
+
+START_TEST(test_store_inspect)
+{
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_notation_store_info info;
+    char *tmp = make_tmpdir(), *cfg = path_join(tmp, "notation"), *store, *f;
+    FILE *fp;
+
+    /* missing */
+    ck_assert_sgn_ok(sgn_notation_store_inspect(&info, cfg, SGN_STORE_CA, "acme", &err), &err);
+    ck_assert_int_eq(info.exists, 0);
+    /* one CA certificate */
+    ck_assert_sgn_ok(sgn_notation_write_trust_cert(NULL, cfg, "ts", "root.crt", TEST_PEM,
+                                                   strlen(TEST_PEM), &err),
+                     &err);
+    ck_assert_sgn_ok(
+        sgn_notation_store_inspect(&info, cfg, SGN_STORE_SIGNING_AUTHORITY, "ts", &err), &err);
+    ck_assert_int_eq(info.exists, 1);
+    ck_assert_uint_eq(info.n_certs, 1);
+    ck_assert_uint_eq(info.n_bad_files, 0);
+    ck_assert_uint_eq(info.n_not_ca, 0);
+    ck_assert_ptr_null(info.aws_root);
+    /* a file that holds no certificate, and a subdirectory */
+    store = path_join(cfg, "truststore/x509/signingAuthority/ts");
+    f = path_join(store, "notes.txt");
+    ck_assert_ptr_nonnull(fp = fopen(f, "w"));
+    fputs("hello\n", fp);
+    fclose(fp);
+    free(f);
+    f = path_join(store, "sub");
+    ck_assert_int_eq(mkdir(f, 0755), 0);
+    ck_assert_sgn_ok(
+        sgn_notation_store_inspect(&info, cfg, SGN_STORE_SIGNING_AUTHORITY, "ts", &err), &err);
+    ck_assert_uint_eq(info.n_files, 2);
+    ck_assert_uint_eq(info.n_bad_files, 1);
+    ck_assert_int_eq(info.subdirectory, 1);
+    ck_assert_int_eq(sgn_notation_store_inspect(&info, cfg, SGN_STORE_CA, "../x", &err),
+                     SGN_EINVALID);
+    free(f);
+    free(store);
+    free(cfg);
+    rm_rf(tmp);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *notation_trust_suite(void)
@@ -636,6 +754,9 @@ static Suite *notation_trust_suite(void)
     tcase_add_loop_test(tc, test_store_name_valid, 0, N(name_cases));
     tcase_add_test(tc, test_store_name_null);
     tcase_add_loop_test(tc, test_default_config_dir, 0, N(dir_cases));
+    tcase_add_loop_test(tc, test_scope_check, 0, N(scope_cases));
+    tcase_add_loop_test(tc, test_store_ref_parse, 0, N(ref_cases));
+    tcase_add_test(tc, test_store_inspect);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("statements");

@@ -57,6 +57,11 @@ typedef struct sgn_authority_opts {
  * write the store meanwhile, which a directory nobody can write ensures). */
 int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority_opts *opts,
                        sgn_error *err);
+/* 1 if dir holds a local Signer store (its database file exists), else 0; one stat(), nothing
+ * created. For a caller that words a missing store in its own terms: sgn_authority_open's
+ * message tells signer-local's users what to run ("signer-local --store DIR init"), which is
+ * wrong advice for the plugin, whose knobs are pluginConfig local-store and SIGNER_LOCAL_STORE. */
+int sgn_authority_store_exists(const char *dir);
 /* Close the handle. A read-write handle first checkpoints the WAL into signer.db (TRUNCATE when
  * no other process uses the store, else as far as it can without waiting), so a store copied or
  * mounted read-only afterwards is self-contained. */

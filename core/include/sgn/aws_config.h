@@ -14,6 +14,11 @@
 
 typedef struct sgn_aws_config sgn_aws_config;
 
+/* The home directory as aws-sdk-go-v2's shareddefaults.UserHomeDir finds it: HOME (from env, not
+ * the process environment), else the password database entry of the current user. *out is
+ * malloc'd. SGN_EINVALID "cannot find <what>: HOME is not set" when neither gives one. */
+int sgn_aws_home_dir(char **out, const sgn_aws_env *env, const char *what, sgn_error *err);
+
 int sgn_aws_config_load(sgn_aws_config **out, const sgn_aws_env *env, sgn_error *err);
 void sgn_aws_config_free(sgn_aws_config *c);
 

@@ -37,6 +37,22 @@ typedef struct sgn_http_request {
     int response_secret;            /* never log the response body (credentials) */
 } sgn_http_request;
 
+/* What kind of transport failure an exchange ended in, for the retry decision. The classes are
+ * aws-sdk-go-v2's RetryableConnectionError (aws/retry/retryable_error.go) mapped onto libcurl's
+ * codes: connection refused, reset or closed, TLS handshake interrupted and timeouts are
+ * transient; a host name that does not resolve is not (Go: a DNS "not found" is never retried;
+ * libcurl cannot tell NXDOMAIN from a temporary resolver failure, and the system resolver has
+ * already retried its servers); a certificate that fails verification is not (our choice: Go
+ * retries it with every other send error, but no retry can change the certificate, it only
+ * spends the time budget). */
+typedef enum sgn_http_failure {
+    SGN_HTTP_FAIL_NONE = 0,
+    SGN_HTTP_FAIL_TRANSIENT,        /* refused, reset, closed, timed out: retried */
+    SGN_HTTP_FAIL_RESOLVE,          /* the host (or proxy) name does not resolve */
+    SGN_HTTP_FAIL_TLS,              /* TLS verification failed (certificate, host name, CA file) */
+    SGN_HTTP_FAIL_OTHER             /* anything else (a response too large, ...) */
+} sgn_http_failure;
+
 typedef struct sgn_http_response {
     long status;
     sgn_kv *headers;                /* names as received; the last block after redirects/100 */
@@ -44,13 +60,16 @@ typedef struct sgn_http_response {
     unsigned char *body;            /* NUL-terminated past body_len */
     size_t body_len;
     int attempts;                   /* set by sgn_aws_send: how many attempts were made */
+    int failure;                    /* sgn_http_failure of a transport failure, else 0 */
 } sgn_http_response;
 
-#define SGN_HTTP_RESPONSE_INIT {0, NULL, 0, NULL, 0, 0}
+#define SGN_HTTP_RESPONSE_INIT {0, NULL, 0, NULL, 0, 0, 0}
 
 /* One exchange. Any HTTP status is SGN_OK. Transport failures: SGN_ETIMEOUT when the connect or
  * transfer timeout fired ("timed out after N ms connecting to HOST" / "... waiting for HOST"),
- * SGN_ENETWORK otherwise, with libcurl's reason and the host (never the query string). */
+ * SGN_ENETWORK otherwise: "could not resolve host NAME" (or "proxy host"), else "HTTP request to
+ * ORIGIN failed: " and libcurl's reason (never the query string); out->failure then says which
+ * kind of failure it was (sgn_http_failure), everything else in out is empty. */
 int sgn_http_send(sgn_http_response *out, const sgn_http_request *req, const sgn_http_opts *o,
                   sgn_error *err);
 /* First header with that name, compared case-insensitively; NULL if absent. */
@@ -70,10 +89,14 @@ typedef struct sgn_aws_api_error {
     char request_id[64];            /* x-amzn-RequestId / x-amz-request-id / <RequestId> */
 } sgn_aws_api_error;
 
-/* Read an error out of a non-2xx response. rest-json (Signer): the code from X-Amzn-ErrorType
- * (text before ':'), else body "code", else "__type" (text after '#'); the message from body
- * "message" or "Message". query/XML (STS): <Error><Code>, <Message>, and <RequestId>. The request
- * id from x-amzn-RequestId or x-amz-request-id first. Never fails: fields it cannot find stay "". */
+/* Read an error out of a non-2xx response. rest-json (Signer): the code from X-Amzn-ErrorType,
+ * else body "code", else body "__type", each cut to the name ("ns#Name:http://..." -> "Name",
+ * smithy's sanitisation); the message from body "message" or "Message", else the
+ * x-amzn-ErrorMessage (or x-amzn-error-message) header, as aws-sdk-go's restjson and
+ * smithy-kotlin's RestJsonErrorDeserializer read it. query/XML (STS): <Code>, <Message> and
+ * <RequestId>, read only when the root element is <ErrorResponse> or <Error> (an HTML page from a
+ * proxy gives nothing). The request id from x-amzn-RequestId or x-amz-request-id first. Never
+ * fails: fields it cannot find stay "". */
 void sgn_aws_parse_error(sgn_aws_api_error *out, const sgn_http_response *r);
 
 /* The text content of the first element named `name` in an XML document (STS answers), with the
@@ -89,9 +112,12 @@ typedef struct sgn_aws_retry {
     int max_attempts;               /* AWS_MAX_ATTEMPTS / max_attempts; default 3 */
     long budget_ms;                 /* all attempts and backoff of one call; 0 = unlimited */
     int quota;                      /* retry token bucket, starts at 500 */
+    long budget_total_ms;           /* for messages only: the whole budget that budget_ms is
+                                       what is left of (e.g. aws-timeout-ms, when credentials
+                                       took some of it); 0 = budget_ms */
 } sgn_aws_retry;
 
-#define SGN_AWS_RETRY_INIT {3, 0, 500}
+#define SGN_AWS_RETRY_INIT {3, 0, 500, 0}
 
 typedef struct sgn_aws_call {
     const char *operation;          /* "SignPayload": for logs and messages */
@@ -114,14 +140,19 @@ typedef struct sgn_aws_call {
 
 /* Send the call with the standard retry mode: each attempt is signed afresh (new X-Amz-Date)
  * and carries amz-sdk-invocation-id (one UUID per call) and amz-sdk-request: attempt=N; max=M.
- * Retried: transport errors and timeouts, 500/502/503/504, and the throttling and transient
- * error codes of research/aws-signer-api.md §4.4 (whatever the status); nothing else. Before
- * retry n (1-based) it sleeps rand[0,1) * min(2^(n-1) s, 20 s), honouring x-amz-retry-after
- * (milliseconds) when present, but never past the budget; a retry costs 5 tokens (10 after a
- * timeout) from retry->quota. Returns SGN_OK with the last response, whatever its status (the
- * caller maps API errors), and out->attempts set; or the last transport error, its message
- * ending with " (after N attempts)" when more than one was made, or saying the time budget of
- * N ms ran out. */
+ * Retried: transient transport failures (SGN_HTTP_FAIL_TRANSIENT: refused, reset, closed,
+ * timed out), 500/502/503/504, and the throttling and transient error codes of
+ * research/aws-signer-api.md §4.4 (whatever the status); nothing else: not a host name that does
+ * not resolve, not a TLS verification failure. Before retry n (1-based) it sleeps
+ * rand[0,1) * min(2^(n-1) s, 20 s), honouring x-amz-retry-after (milliseconds) when present,
+ * but never past the budget; a retry costs 5 tokens (10 after a timeout) from retry->quota.
+ * Returns SGN_OK with the last response, whatever its status (the caller maps API errors), and
+ * out->attempts set; or the last transport error, its message followed by the attempt count and
+ * why no more were made: "(after N attempts)", "(after 1 attempt; a host name that does not
+ * resolve is not retried)", "(after 1 attempt; another would not fit in the time left)", ... .
+ * Only when the time really ran out (an attempt cut to the time left timed out, or none was
+ * left) is it SGN_ETIMEOUT "did not complete within the N ms budget (after N attempts): <last
+ * error>". The messages do not name the operation: callers prefix it. */
 int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_http_opts *http,
                  sgn_aws_retry *retry, sgn_error *err);
 

@@ -54,4 +54,12 @@ int sgn_x509_sha256_hex(char out[65], X509 *cert, sgn_error *err);
  * at `at`. Used by tests and by the store's self-check. SGN_EINVALID names the broken rule. */
 int sgn_x509_check_notation_chain(X509 *const *chain, size_t n, int64_t at, sgn_error *err);
 
+/* Check a trust anchor against notation's rules for the root of a chain
+ * (research/notation-specs.md §3.5, "Intermediate and root CAs" and "Other rules"): valid
+ * extensions, self-signed (the signature verifies with its own key and issuer == subject, raw
+ * bytes), no SHA-1/MD5 signature, BasicConstraints with cA=TRUE, KeyUsage present, critical and
+ * with keyCertSign; and, when at != INT64_MIN, valid at `at`. SGN_EINVALID names the broken
+ * rule. */
+int sgn_x509_check_notation_root(X509 *root, int64_t at, sgn_error *err);
+
 #endif

@@ -48,13 +48,15 @@ class Fault:
     status/error_type/message: an error answer in the fake's protocol (status None with
     pass_through=True = the normal answer, only delayed); headers: extra response headers (e.g.
     {"x-amz-retry-after": "1500"}); delay: seconds to wait first; body: raw bytes to answer
-    instead; black_hole: never answer this request; close: drop the connection unanswered."""
+    instead, sent with content_type; black_hole: never answer this request; close: drop the
+    connection unanswered."""
     status: int = 500
     error_type: str = "InternalServiceErrorException"
     message: str = "Internal failure (injected)"
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
     body: bytes = None
+    content_type: str = "application/json"
     pass_through: bool = False
     black_hole: bool = False
     close: bool = False
@@ -227,7 +229,7 @@ class FakeServer:
         if fault.pass_through:
             return False
         if fault.body is not None:
-            h.send_raw(rec, fault.status, fault.body, "application/json",
+            h.send_raw(rec, fault.status, fault.body, fault.content_type,
                        self.base_headers(rec) | fault.headers)
             return True
         self.send_error_answer(h, rec, fault.status, fault.error_type, fault.message,

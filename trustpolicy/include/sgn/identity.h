@@ -49,6 +49,26 @@ int sgn_identity_capability_supported(sgn_span cap);
 /* 1 if an entry of ids is exactly "*" (the Go plugin refuses such a policy), else 0. */
 int sgn_identity_has_wildcard(const sgn_span *ids, size_t n);
 
+/* What a trusted-identity entry is to the plugin, by the rules sgn_identity_check applies. */
+typedef enum sgn_identity_kind {
+    SGN_IDENTITY_WILDCARD = 0,      /* "*": the plugin refuses the policy (SGN_MSG_WILDCARD) */
+    SGN_IDENTITY_PROFILE,           /* arn:P:signer:R:A:/signing-profiles/NAME: every version */
+    SGN_IDENTITY_PROFILE_VERSION,   /* arn:P:signer:R:A:/signing-profiles/NAME/VERSION */
+    SGN_IDENTITY_PROFILE_SINGULAR,  /* contains "/signing-profile/": never matches */
+    SGN_IDENTITY_SIGNING_JOB,       /* an ARN naming a signing job: never matches */
+    SGN_IDENTITY_PROFILE_MALFORMED, /* a "/signing-profiles/" ARN of another service, with an
+                                       empty NAME or VERSION (a trailing '/') or extra segments:
+                                       never matches */
+    SGN_IDENTITY_OTHER_ARN,         /* an ARN of another resource: never matches */
+    SGN_IDENTITY_OTHER              /* not an ARN ("x509.subject: ...", other plugins' values):
+                                       the plugin ignores it */
+} sgn_identity_kind;
+
+/* Classify one trusted-identity entry. PROFILE and PROFILE_VERSION are exactly the entries that
+ * can match a signature (service "signer", resource "/signing-profiles/" with 3 or 4
+ * '/'-segments, none empty). */
+sgn_identity_kind sgn_identity_classify(sgn_span id);
+
 typedef struct sgn_identity_result {
     int success;     /* 1 if an entry matched */
     long matched;    /* index of the first matching entry, or -1 */

@@ -48,6 +48,72 @@ int sgn_notation_default_config_dir(char **out, const char *env_notation_config,
  * else 0. */
 int sgn_notation_store_name_valid(const char *name);
 
+/* What is wrong with one OCI registry scope, by notation-go's ValidateRegistryScopeFormat
+ * (research/notation-specs.md §4.3): a scope is "*" alone or "<domain>/<repository>", where the
+ * domain is DNS labels with an optional ":port" and the repository is distribution's lower-case
+ * path grammar (components of [a-z0-9] joined by ".", "_", "__" or runs of "-", separated by
+ * "/"); no tag, no digest, no wildcard. The finer kinds say which rule failed, in this order. */
+typedef enum sgn_notation_scope_problem {
+    SGN_SCOPE_OK = 0,
+    SGN_SCOPE_EMPTY,
+    SGN_SCOPE_WILDCARD,       /* a '*' in a scope other than "*" */
+    SGN_SCOPE_SCHEME,         /* "https://..." */
+    SGN_SCOPE_NO_REPOSITORY,  /* no '/', or an empty domain or repository */
+    SGN_SCOPE_DIGEST,         /* "...@sha256:..." */
+    SGN_SCOPE_TRAILING_SLASH, /* "registry/repo/" */
+    SGN_SCOPE_TAG,            /* "registry/repo:tag" */
+    SGN_SCOPE_BAD_DOMAIN,     /* the part before the first '/' is not host[:port] */
+    SGN_SCOPE_BAD_REPOSITORY  /* upper case, "//", or other characters in the repository */
+} sgn_notation_scope_problem;
+
+/* Check one registry scope other than "*" (for "*" itself the answer is SGN_SCOPE_OK; whether it
+ * stands alone is the statement's business). */
+sgn_notation_scope_problem sgn_notation_scope_check(const char *scope);
+
+/* The trust store types notation knows (truststore.Types), and their names in a policy. */
+typedef enum sgn_notation_store_type {
+    SGN_STORE_CA = 0,
+    SGN_STORE_SIGNING_AUTHORITY,
+    SGN_STORE_TSA
+} sgn_notation_store_type;
+#define SGN_NOTATION_STORE_TYPES 3
+
+/* "ca", "signingAuthority" or "tsa". */
+const char *sgn_notation_store_type_name(sgn_notation_store_type type);
+
+typedef enum sgn_notation_store_ref_problem {
+    SGN_STORE_REF_OK = 0,
+    SGN_STORE_REF_NO_SEPARATOR, /* no ':' */
+    SGN_STORE_REF_BAD_TYPE,     /* the part before ':' is not a type (exact, case-sensitive) */
+    SGN_STORE_REF_BAD_NAME      /* the part after ':' is not a valid store name */
+} sgn_notation_store_ref_problem;
+
+/* Split a policy's trust store reference "<type>:<name>" at the first ':' as notation does.
+ * *type and *name (pointing into ref) are set when the answer is SGN_STORE_REF_OK; *name is also
+ * set for SGN_STORE_REF_BAD_TYPE. */
+sgn_notation_store_ref_problem sgn_notation_store_ref_parse(const char *ref,
+                                                            sgn_notation_store_type *type,
+                                                            const char **name);
+
+/* What a trust store directory <config_dir>/truststore/x509/<type>/<name> holds, judged by the
+ * rules notation applies when it loads a store (research/notation-specs.md §4.1). */
+typedef struct sgn_notation_store_info {
+    int exists;           /* the store directory exists (a symlink counts, see below) */
+    int symlink;          /* the directory or one of its files is a symlink: notation refuses */
+    int subdirectory;     /* it holds a subdirectory: notation refuses */
+    size_t n_files;       /* regular files in it */
+    size_t n_bad_files;   /* files holding no PEM or DER certificate: notation refuses them */
+    size_t n_certs;       /* certificates read */
+    size_t n_not_ca;      /* certificates neither CA nor self-signed: notation refuses them */
+    const struct sgn_aws_root *aws_root; /* the first AWS Signer root found (sgn/aws_roots.h) */
+} sgn_notation_store_info;
+
+/* Inspect a store; a missing directory is not an error (info->exists = 0). Reads only, never
+ * writes; files larger than 1 MiB are counted as bad. Fails with SGN_EINVALID for an invalid
+ * name, SGN_ENOMEM, or SGN_EIO when the directory exists but cannot be listed. */
+int sgn_notation_store_inspect(sgn_notation_store_info *info, const char *config_dir,
+                               sgn_notation_store_type type, const char *name, sgn_error *err);
+
 /* "enforce", "log" or "skip" -> *out; anything else is SGN_EINVALID. */
 int sgn_notation_revocation_parse(sgn_notation_revocation *out, const char *s, sgn_error *err);
 
