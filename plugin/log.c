@@ -62,7 +62,7 @@ static void format_now(char *out, size_t cap)
 {
     struct timespec ts;
     struct tm tm;
-    char frac[16] = "", zone[32] = "Z";
+    char frac[16] = "", zone[8] = "Z"; /* ".nnnnnnnnn"; "Z" or "±hh:mm" */
     size_t n;
     long off;
 

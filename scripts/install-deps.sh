@@ -22,7 +22,8 @@ SGN_NOTATION_IMPL=${SGN_NOTATION_IMPL:-auto}
 GO_TIMEOUT=900
 
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config libssl-dev libcjson-dev libcurl4-openssl-dev
-              check libsqlite3-dev libmicrohttpd-dev libcbor-dev docker-registry jq openssl ca-certificates faketime)
+              check libsqlite3-dev libmicrohttpd-dev libcbor-dev docker-registry jq openssl ca-certificates faketime
+              clang dpkg-dev)
 
 say() { printf 'install-deps: %s\n' "$*"; }
 

@@ -27,6 +27,8 @@ struct sgn_authority {
     char *account;
     sgn_clock_fn clock;
     void *clock_ctx;
+    int read_only;            /* no writes: see sgn_authority_open */
+    char read_only_why[128];  /* for the message of a refused write */
 };
 
 typedef struct sgn_platform {

@@ -11,13 +11,22 @@ typedef struct local_backend {
     sgn_backend base;
     char *dir;
     sgn_authority *a;
+    int read_only;      /* a was opened with opts.read_only */
 } local_backend;
 
-static int ensure_open(local_backend *lb, sgn_error *err)
+/* Verification only reads, so it opens the store read-only: it then works on a read-only mount
+ * and never changes the store (no purge). Signing needs a read-write handle; a read-only one
+ * opened earlier is replaced. */
+static int ensure_open(local_backend *lb, int writable, sgn_error *err)
 {
-    if (lb->a != NULL)
+    sgn_authority_opts opts = {.read_only = !writable};
+
+    if (lb->a != NULL && (!writable || !lb->read_only))
         return SGN_OK;
-    return sgn_authority_open(&lb->a, lb->dir, NULL, err);
+    sgn_authority_close(lb->a);
+    lb->a = NULL;
+    lb->read_only = !writable;
+    return sgn_authority_open(&lb->a, lb->dir, &opts, err);
 }
 
 static int local_sign_payload(sgn_backend *b, const sgn_sign_request *req, sgn_sign_result *out,
@@ -30,7 +39,7 @@ static int local_sign_payload(sgn_backend *b, const sgn_sign_request *req, sgn_s
     size_t n, i = 0;
     int rc;
 
-    if ((rc = ensure_open(lb, err)) < 0 ||
+    if ((rc = ensure_open(lb, 1, err)) < 0 ||
         (rc = sgn_b64_encode(&b64, req->payload, req->payload_len, err)) < 0)
         goto out;
     in = cJSON_CreateObject();
@@ -109,7 +118,7 @@ static int local_get_revocation_status(sgn_backend *b, const sgn_revocation_quer
     size_t i;
     int rc;
 
-    if ((rc = ensure_open(lb, err)) < 0)
+    if ((rc = ensure_open(lb, 0, err)) < 0)
         return rc;
     in = cJSON_CreateObject();
     if (in == NULL)

@@ -566,6 +566,9 @@ static int paging(int64_t *limit, int64_t *offset, const cJSON *in, sgn_error *e
     int present, rc;
     char *end;
 
+    /* Both outputs are defined on every path, the error paths included. */
+    *limit = -1;
+    *offset = 0;
     if ((rc = sgn_authority__get_number(limit, &present, in, "maxResults", 0, err)) < 0 ||
         (rc = sgn_authority__get_string(&token, in, "nextToken", 0, err)) < 0)
         return rc;
@@ -577,7 +580,6 @@ static int paging(int64_t *limit, int64_t *offset, const cJSON *in, sgn_error *e
                                    "failed to satisfy constraint: Member must have value between "
                                    "1 and 25",
                                    (long long)*limit);
-    *offset = 0;
     if (token) {
         *offset = strtoll(token, &end, 10);
         if (*token == '\0' || *end != '\0' || *offset < 0)

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,6 +108,11 @@ int sgn_authority__exec(sgn_authority *a, const char *sql, sgn_error *err)
 
 int sgn_authority__begin(sgn_authority *a, sgn_error *err)
 {
+    if (a->read_only)
+        return sgn_error_set(err, SGN_EIO,
+                             "the local Signer store %s is read-only (%s): this operation would "
+                             "change it",
+                             a->dir, a->read_only_why);
     return sgn_authority__exec(a, "BEGIN IMMEDIATE", err);
 }
 
@@ -471,6 +477,87 @@ out:
     return rc;
 }
 
+/* Writable for this process (effective ids): the directory (SQLite creates -wal, -shm and
+ * rollback files there) and signer.db. On failure, why says which and errno's text. */
+static int store_writable(const char *dir, const char *path, char *why, size_t cap)
+{
+    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0) {
+        snprintf(why, cap, "directory not writable: %s", strerror(errno));
+        return 0;
+    }
+    if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0) {
+        snprintf(why, cap, "%s not writable: %s", SGN_STORE_DB, strerror(errno));
+        return 0;
+    }
+    return 1;
+}
+
+/* "file:" URI for path with query (sqlite.org/uri.html): every byte outside the unreserved set and
+ * '/' is percent-encoded, so '?', '#' and '%' in a directory name stay part of the path. */
+static char *file_uri(const char *path, const char *query)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(path), i, j = 0;
+    char *uri = malloc(5 + 3 * n + 1 + strlen(query) + 1);
+
+    if (uri == NULL)
+        return NULL;
+    memcpy(uri, "file:", 5);
+    j = 5;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)path[i];
+        if (isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+            uri[j++] = (char)c;
+        } else {
+            uri[j++] = '%';
+            uri[j++] = hex[c >> 4];
+            uri[j++] = hex[c & 15];
+        }
+    }
+    uri[j++] = '?';
+    strcpy(uri + j, query);
+    return uri;
+}
+
+/* Open signer.db for reading only, choosing how by what is on disk (see sgn_authority_open). */
+static int open_read_only(sgn_authority *a, const char *dir, const char *path, sgn_error *err)
+{
+    char wal[PATH_MAX], shm[PATH_MAX];
+    const char *query = "mode=ro";
+    char *uri = NULL;
+    int rc, heap_wal_index = 0;
+    struct stat sb;
+
+    if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal) ||
+        snprintf(shm, sizeof(shm), "%s-shm", path) >= (int)sizeof(shm))
+        return sgn_error_set(err, SGN_EINVALID, "store path too long");
+    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0) {
+        if (stat(wal, &sb) != 0)
+            query = "mode=ro&immutable=1";  /* no WAL: signer.db holds every commit */
+        else if (stat(shm, &sb) != 0) {
+            /* A WAL but no -shm, and none can be created: the WAL index goes to heap memory
+             * (locking_mode=EXCLUSIVE), which needs an exclusive lock a read-only descriptor
+             * cannot take, hence no locking (vfs=unix-none): with neither -shm nor a writable
+             * directory, no writer can be using the store. */
+            query = "mode=ro&vfs=unix-none";
+            heap_wal_index = 1;
+        }
+    }
+    if ((uri = file_uri(path, query)) == NULL)
+        return sgn_error_set(err, SGN_ENOMEM, "out of memory");
+    if (sqlite3_open_v2(uri, &a->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        rc = sgn_error_set(err, SGN_EDB, "cannot open the local Signer store %s: %s", path,
+                           a->db ? sqlite3_errmsg(a->db) : "out of memory");
+        goto out;
+    }
+    /* Before the first read: the WAL index is then built in heap memory from the -wal file. */
+    rc = heap_wal_index ? sgn_authority__exec(a, "PRAGMA locking_mode=EXCLUSIVE", err) : SGN_OK;
+out:
+    free(uri);
+    return rc;
+}
+
 int sgn_authority_store_exists(const char *dir)
 {
     char path[PATH_MAX];
@@ -486,9 +573,11 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
                        sgn_error *err)
 {
     sgn_authority *a = NULL;
-    char path[PATH_MAX], keys[PATH_MAX];
+    char path[PATH_MAX], keys[PATH_MAX], why[sizeof(a->read_only_why)] = "";
     int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-    int create = opts && opts->create;
+    int read_only = opts && opts->read_only;
+    int create = opts && opts->create && !read_only;
+    int exists;
     struct stat sb;
 
     *out = NULL;
@@ -497,11 +586,18 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
     if (snprintf(path, sizeof(path), "%s/%s", dir, SGN_STORE_DB) >= (int)sizeof(path) ||
         snprintf(keys, sizeof(keys), "%s/%s", dir, SGN_STORE_KEYS) >= (int)sizeof(keys))
         return sgn_error_set(err, SGN_EINVALID, "store path too long");
-    if (!create && stat(path, &sb) != 0)
+    exists = stat(path, &sb) == 0;
+    if (!create && !exists)
         return sgn_error_set(err, SGN_ENOTFOUND,
                              "no local Signer store at %s: create one with "
                              "\"signer-local --store %s init\" (or any signer-local command)",
                              dir, dir);
+    if (read_only)
+        snprintf(why, sizeof(why), "opened for reading only");
+    else if (exists && !store_writable(dir, path, why, sizeof(why)))
+        read_only = 1;      /* automatic: reading still works, writes fail with why */
+    if (read_only)
+        create = 0;
     if (create) {
         if ((rc = sgn_mkdir_p(dir, 0700, err)) < 0 || (rc = sgn_mkdir_p(keys, 0700, err)) < 0)
             return rc;
@@ -512,20 +608,27 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
         free(a);
         return sgn_error_set(err, SGN_ENOMEM, "out of memory");
     }
+    a->read_only = read_only;
+    memcpy(a->read_only_why, why, sizeof(why));
     if (opts) {
         a->clock = opts->clock;
         a->clock_ctx = opts->clock_ctx;
     }
-    if (sqlite3_open_v2(path, &a->db, flags, NULL) != SQLITE_OK) {
-        rc = sgn_error_set(err, SGN_EDB, "cannot open the local Signer store %s: %s", path,
-                           a->db ? sqlite3_errmsg(a->db) : "out of memory");
-        goto fail;
+    if (read_only) {
+        if ((rc = open_read_only(a, dir, path, err)) < 0)
+            goto fail;
+    } else {
+        if (sqlite3_open_v2(path, &a->db, flags, NULL) != SQLITE_OK) {
+            rc = sgn_error_set(err, SGN_EDB, "cannot open the local Signer store %s: %s", path,
+                               a->db ? sqlite3_errmsg(a->db) : "out of memory");
+            goto fail;
+        }
+        chmod(path, 0600);
     }
-    chmod(path, 0600);
     sqlite3_busy_timeout(a->db, 30000);
     sqlite3_extended_result_codes(a->db, 0);
-    if ((rc = sgn_authority__exec(a, "PRAGMA journal_mode=WAL", err)) < 0 ||
-        (rc = sgn_authority__exec(a, "PRAGMA synchronous=FULL", err)) < 0 ||
+    if ((!read_only && ((rc = sgn_authority__exec(a, "PRAGMA journal_mode=WAL", err)) < 0 ||
+                        (rc = sgn_authority__exec(a, "PRAGMA synchronous=FULL", err)) < 0)) ||
         (rc = sgn_authority__exec(a, "PRAGMA foreign_keys=ON", err)) < 0)
         goto fail;
     if (create && (rc = initialise(a, opts, err)) < 0)
@@ -533,15 +636,15 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
     if ((rc = read_meta(a, "region", &a->region, err)) < 0 ||
         (rc = read_meta(a, "account", &a->account, err)) < 0)
         goto fail;
-    if (create && opts && ((opts->region && strcmp(opts->region, a->region) != 0) ||
-                           (opts->account && strcmp(opts->account, a->account) != 0))) {
+    if (opts && opts->create && ((opts->region && strcmp(opts->region, a->region) != 0) ||
+                                 (opts->account && strcmp(opts->account, a->account) != 0))) {
         rc = sgn_error_set(err, SGN_ECONFLICT,
                            "the local Signer store %s already exists for region %s and account "
                            "%s",
                            dir, a->region, a->account);
         goto fail;
     }
-    if ((rc = sgn_authority__purge_expired_profiles(a, err)) < 0)
+    if (!read_only && (rc = sgn_authority__purge_expired_profiles(a, err)) < 0)
         goto fail;
     *out = a;
     return SGN_OK;
@@ -554,9 +657,19 @@ void sgn_authority_close(sgn_authority *a)
 {
     if (a == NULL)
         return;
+    if (a->db != NULL && !a->read_only) {
+        /* Best effort, never waiting: a busy store is checkpointed by its last user. */
+        sqlite3_busy_timeout(a->db, 0);
+        sqlite3_wal_checkpoint_v2(a->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    }
     sqlite3_close(a->db);
     free(a->dir);
     free(a->region);
     free(a->account);
     free(a);
+}
+
+int sgn_authority_read_only(const sgn_authority *a)
+{
+    return a->read_only;
 }

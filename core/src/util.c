@@ -288,6 +288,10 @@ int sgn_time_parse_rfc3339(int64_t *sec, int32_t *nsec, const char *s, sgn_error
     return SGN_OK;
 }
 
+/* RFC 3339's years have four digits, so times outside 0000-01-01T00:00:00Z..9999-12-31T23:59:59Z are
+ * clamped to those ends: a wider year would not fit "out" (32 bytes) and no RFC 3339 reader, Go's
+ * included, could parse it back. Clamping the broken-down time (not the seconds) also bounds every
+ * field for the compiler's format-truncation analysis. */
 static void split(int64_t sec, int64_t *y, unsigned *mo, unsigned *d, int *h, int *mi, int *s)
 {
     int64_t days = sec / 86400, rem = sec % 86400;
@@ -300,6 +304,11 @@ static void split(int64_t sec, int64_t *y, unsigned *mo, unsigned *d, int *h, in
     *h = (int)(rem / 3600);
     *mi = (int)(rem % 3600 / 60);
     *s = (int)(rem % 60);
+    if (*y < 0) {
+        *y = 0, *mo = 1, *d = 1, *h = 0, *mi = 0, *s = 0;
+    } else if (*y > 9999) {
+        *y = 9999, *mo = 12, *d = 31, *h = 23, *mi = 59, *s = 59;
+    }
 }
 
 void sgn_time_format_rfc3339(char out[32], int64_t sec)

@@ -37,7 +37,7 @@ void rm_tree(const char *dir)
 void setup(void)
 {
     sgn_error err = SGN_ERROR_INIT;
-    sgn_authority_opts opts = {1, NULL, NULL, pinned, NULL};
+    sgn_authority_opts opts = {.create = 1, .clock = pinned};
 
     pinned_now = T0;
     snprintf(store_dir, sizeof(store_dir), "/tmp/sgn-authority-XXXXXX");

@@ -53,8 +53,9 @@ END_TEST
 START_TEST(test_create_with_region_and_account)
 {
     sgn_error err = SGN_ERROR_INIT;
-    sgn_authority_opts opts = {1, "us-gov-west-1", "123456789012", pinned, NULL};
-    sgn_authority_opts other = {1, "eu-west-1", NULL, pinned, NULL};
+    sgn_authority_opts opts = {
+        .create = 1, .region = "us-gov-west-1", .account = "123456789012", .clock = pinned};
+    sgn_authority_opts other = {.create = 1, .region = "eu-west-1", .clock = pinned};
     sgn_authority *a = NULL;
     char dir[300];
     char *arn;
@@ -535,7 +536,7 @@ START_TEST(test_concurrent_signers)
         if (pids[i] == 0) {
             sgn_error e = SGN_ERROR_INIT;
             sgn_authority *a = NULL;
-            sgn_authority_opts opts = {0, NULL, NULL, pinned, NULL};
+            sgn_authority_opts opts = {.clock = pinned};
             cJSON *in, *res = NULL;
             int ok;
             /* a fresh handle per process, as separate plugin processes have */

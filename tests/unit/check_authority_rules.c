@@ -286,7 +286,7 @@ static int visible(const char *name)
 {
     sgn_error err = SGN_ERROR_INIT;
     sgn_authority *again = NULL;
-    sgn_authority_opts opts = {0, NULL, NULL, pinned, NULL};
+    sgn_authority_opts opts = {.clock = pinned};
     char json[128];
     cJSON *out = NULL;
     int rc;
@@ -347,7 +347,7 @@ START_TEST(test_retention)
     /* its jobs went with it */
     sgn_authority_close(auth);
     {
-        sgn_authority_opts opts = {0, NULL, NULL, pinned, NULL};
+        sgn_authority_opts opts = {.clock = pinned};
         ck_assert_sgn_ok(sgn_authority_open(&auth, store_dir, &opts, &err), &err);
     }
     ck_assert_sgn_ok(call(sgn_authority_list_signing_jobs, "{}", &out, &err), &err);

@@ -288,6 +288,29 @@ START_TEST(test_time_format)
 }
 END_TEST
 
+/* Years outside 0000..9999 have no RFC 3339 form: the formatters clamp to the ends of the range. */
+static const struct {
+    int64_t sec;
+    const char *rfc3339, *iso;
+} clamp_cases[] = {
+    {INT64_C(253402300800), "9999-12-31T23:59:59Z", "9999-12-31T23:59:59+00:00"},
+    {INT64_MAX, "9999-12-31T23:59:59Z", "9999-12-31T23:59:59+00:00"},
+    {INT64_C(-62167219200), "0000-01-01T00:00:00Z", "0000-01-01T00:00:00+00:00"},
+    {INT64_C(-62167219201), "0000-01-01T00:00:00Z", "0000-01-01T00:00:00+00:00"},
+    {INT64_MIN, "0000-01-01T00:00:00Z", "0000-01-01T00:00:00+00:00"},
+};
+
+START_TEST(test_time_format_clamps)
+{
+    char out[32];
+
+    sgn_time_format_rfc3339(out, clamp_cases[_i].sec);
+    ck_assert_str_eq(out, clamp_cases[_i].rfc3339);
+    sgn_time_format_iso_offset(out, clamp_cases[_i].sec);
+    ck_assert_str_eq(out, clamp_cases[_i].iso);
+}
+END_TEST
+
 static const struct {
     const char *s;
     int ok;
@@ -576,6 +599,7 @@ static Suite *util_suite(void)
     tcase_add_loop_test(tc, test_rfc3339_rejects, 0, N(rfc3339_bad));
     tcase_add_test(tc, test_rfc3339_null);
     tcase_add_loop_test(tc, test_time_format, 0, N(format_cases));
+    tcase_add_loop_test(tc, test_time_format_clamps, 0, N(clamp_cases));
     tcase_add_loop_test(tc, test_time_parse_cli, 0, N(cli_cases));
     suite_add_tcase(s, tc);
 

@@ -34,10 +34,27 @@ typedef struct sgn_authority_opts {
     const char *account;      /* on creation; NULL = "000000000000" (12 digits required) */
     sgn_clock_fn clock;       /* NULL = time(NULL); tests pin it */
     void *clock_ctx;
+    int read_only;            /* open for reading only (verification); create is then ignored */
 } sgn_authority_opts;
 
 /* Open (and with opts->create, create) the store in dir. Without create, a missing store is
- * SGN_ENOTFOUND with a message that says how to create one. opts may be NULL. */
+ * SGN_ENOTFOUND with a message that says how to create one. opts may be NULL.
+ *
+ * Read-only stores (a read-only mount such as a Kubernetes volume, or a directory this process
+ * may not write). The handle is read-only when opts->read_only asks for it, or automatically when
+ * the store exists and its directory or signer.db is not writable by this process (faccessat
+ * W_OK, effective ids). A read-only handle answers every reading operation from the store's
+ * committed state, the un-checkpointed WAL included, and never writes: it runs no purge and no
+ * journal-mode change. Every operation that would change the store fails with SGN_EIO and a
+ * message naming the store and why it is read-only. How SQLite is asked to read
+ * (sqlite.org/wal.html "Read-Only Databases", sqlite.org/uri.html "immutable"): when the directory
+ * is writable, or signer.db-wal and signer.db-shm both exist, a plain SQLITE_OPEN_READONLY open
+ * (SQLite >= 3.22 reads through a read-only -shm); when only the -wal exists, locking_mode=EXCLUSIVE
+ * with the lock-free "unix-none" VFS, so the WAL index lives in heap memory and no -shm is needed
+ * (the exclusive lock that mode takes is impossible on a read-only descriptor; without -shm and
+ * without a writable directory no writer can be at work); when there is no -wal, signer.db holds
+ * every committed change and is opened with immutable=1 (SQLite then takes no locks: nothing may
+ * write the store meanwhile, which a directory nobody can write ensures). */
 int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority_opts *opts,
                        sgn_error *err);
 /* 1 if dir holds a local Signer store (its database file exists), else 0; one stat(), nothing
@@ -45,7 +62,12 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
  * message tells signer-local's users what to run ("signer-local --store DIR init"), which is
  * wrong advice for the plugin, whose knobs are pluginConfig local-store and SIGNER_LOCAL_STORE. */
 int sgn_authority_store_exists(const char *dir);
+/* Close the handle. A read-write handle first checkpoints the WAL into signer.db (TRUNCATE when
+ * no other process uses the store, else as far as it can without waiting), so a store copied or
+ * mounted read-only afterwards is self-contained. */
 void sgn_authority_close(sgn_authority *a);
+/* 1 when the handle is read-only (asked for, or automatic: see sgn_authority_open), else 0. */
+int sgn_authority_read_only(const sgn_authority *a);
 
 const char *sgn_authority_region(const sgn_authority *a);
 const char *sgn_authority_account(const sgn_authority *a);
@@ -99,7 +121,9 @@ int sgn_authority_root_pem(sgn_authority *a, char **pem, sgn_error *err);
  * Output: certificates: [{certificate (base64 DER), tbsSha384 (hex)}]. */
 int sgn_authority_describe_chain(sgn_authority *a, cJSON **out, sgn_error *err);
 
-/* The in-process local Signer as a backend. The store is opened on first use. */
+/* The in-process local Signer as a backend. The store is opened on first use: read-only for
+ * GetRevocationStatus (so verification works on a read-only store and never changes it),
+ * read-write for SignPayload. */
 int sgn_local_backend_new(sgn_backend **out, const char *store_dir, sgn_error *err);
 
 #endif

@@ -27,7 +27,9 @@ void sgn_hex_encode(char *out, const unsigned char *in, size_t len);
  * (lower-case 't'/'z' and ',' before a fraction pass here); callers that must match Go exactly
  * (plugin/protocol.c) check those first. Returns Unix seconds and nanoseconds (UTC). */
 int sgn_time_parse_rfc3339(int64_t *sec, int32_t *nsec, const char *s, sgn_error *err);
-/* "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds); out must hold 32 bytes. */
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds); out must hold 32 bytes. RFC 3339 years have four
+ * digits: times before 0000-01-01T00:00:00Z or after 9999-12-31T23:59:59Z are clamped to those
+ * ends (both formatters). */
 void sgn_time_format_rfc3339(char out[32], int64_t sec);
 /* AWS CLI style "YYYY-MM-DDTHH:MM:SS+00:00"; out must hold 32 bytes. */
 void sgn_time_format_iso_offset(char out[32], int64_t sec);
