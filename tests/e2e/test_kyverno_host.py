@@ -72,17 +72,20 @@ def assert_verified(cp, resp, image):
                                 "value": f"{image.host}/{image.repo}@{image.digest}"}], resp
 
 
-def test_strict_policy_verifies(kyverno, notation, profile, image):
+def test_kyverno_strict_policy_verifies(kyverno, notation, profile, image):
     """(a) strict policy, revocation through the plugin against the local Signer: success, the tag
     resolved to the digest as the extension's JSON patch does."""
     hosts.sign(notation, image, profile["arn"])
     cp, resp = kyverno.verify(image.tag_ref, policy(profile["arn"]))
     assert_verified(cp, resp, image)
-    # The plugin was run from NOTATION_DIR/plugins (nested layout) with pluginConfig debug=true.
-    assert "Executing verification plugin" in cp.stderr, cp.stderr
+    # The plugin was run from NOTATION_DIR/plugins (nested layout) with pluginConfig debug=true
+    # (notation-go logs each plugin request at debug level).
+    assert 'Executing verification plugin "com.amazonaws.signer.notation.plugin"' in cp.stderr, cp.stderr
+    assert 'Plugin verify-signature request: {"contractVersion":"1.0"' in cp.stderr, cp.stderr
+    assert '"pluginConfig":{"debug":"true"}' in cp.stderr, cp.stderr
 
 
-def test_plugin_config_local_store(kyverno, notation, signer_store, profile, image):
+def test_kyverno_plugin_config_local_store(kyverno, notation, signer_store, profile, image):
     """The ConfigMap's keys reach the plugin as pluginConfig next to debug=true: `local-store` alone
     (no SIGNER_LOCAL_STORE) finds the store."""
     hosts.sign(notation, image, profile["arn"])
@@ -91,7 +94,7 @@ def test_plugin_config_local_store(kyverno, notation, signer_store, profile, ima
     assert_verified(cp, resp, image)
 
 
-def test_revocation_skip_needs_no_store(kyverno, notation, signer_store, profile, image):
+def test_kyverno_revocation_skip_needs_no_store(kyverno, notation, signer_store, profile, image):
     """(b) `revocation: skip`: only TRUSTED_IDENTITY is asked, which must not touch the store."""
     hosts.sign(notation, image, profile["arn"])
     with hosts.store_moved_away(signer_store):
@@ -99,7 +102,7 @@ def test_revocation_skip_needs_no_store(kyverno, notation, signer_store, profile
     assert_verified(cp, resp, image)
 
 
-def test_strict_policy_without_store_fails(kyverno, notation, signer_store, profile, image):
+def test_kyverno_strict_policy_without_store_fails(kyverno, notation, signer_store, profile, image):
     """The control for (b): under the strict policy the moved store fails the revocation check."""
     hosts.sign(notation, image, profile["arn"])
     with hosts.store_moved_away(signer_store):
@@ -109,7 +112,7 @@ def test_strict_policy_without_store_fails(kyverno, notation, signer_store, prof
     assert any("no local Signer store" in r for r in reasons), (reasons, resp)
 
 
-def test_revoked_signature_fails_with_plugin_reason(kyverno, notation, signer, profile, image):
+def test_kyverno_revoked_signature_fails_with_plugin_reason(kyverno, notation, signer, profile, image):
     """(c) after `signer-local revoke-signature`: not verified, the plugin's reason in the
     extension's response message (which Kyverno shows in the admission denial)."""
     sig = hosts.sign(notation, image, profile["arn"])

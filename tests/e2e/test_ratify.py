@@ -16,6 +16,7 @@ what the by-type `verificationCertStores` form does outside a cluster.
 
 import json
 import os
+import re
 
 import pytest
 
@@ -117,10 +118,12 @@ def ratify(ratify_bin, tmp_path, signer, signer_store):
 def test_ratify_version(ratify_bin):
     cp = tools.run([ratify_bin, "version"], env=tools.clean_env(), timeout=60)
     assert cp.returncode == 0, tools.describe(cp)
-    assert "Version: v1.4." in cp.stdout, cp.stdout
+    # install-deps.sh stamps the tag and commit as Ratify's Makefile does.
+    assert re.search(r"^Version:\s+v1\.4\.0$", cp.stdout, re.M), cp.stdout
+    assert re.search(r"^Git commit:\s+d69580b46b45373c4154ea1a9c5a2b26952beacc$", cp.stdout, re.M), cp.stdout
 
 
-def test_strict_policy_verifies(ratify, notation, profile, image):
+def test_ratify_strict_policy_verifies(ratify, notation, profile, image):
     """(a) strict policy, revocation through the plugin against the local Signer: success."""
     hosts.sign(notation, image, profile["arn"])
     cp, result = ratify.verify(image.digest_ref, hosts.policy_doc(profile["arn"]))
@@ -129,7 +132,7 @@ def test_strict_policy_verifies(ratify, notation, profile, image):
     assert reports[0]["subject"] == image.digest_ref, reports
 
 
-def test_revocation_skip_needs_no_store(ratify, notation, signer_store, profile, image):
+def test_ratify_revocation_skip_needs_no_store(ratify, notation, signer_store, profile, image):
     """(b) `revocation: skip`: notation-go asks only for TRUSTED_IDENTITY, which must not touch the
     store; it is moved away and a unreadable file put in its place."""
     hosts.sign(notation, image, profile["arn"])
@@ -138,7 +141,7 @@ def test_revocation_skip_needs_no_store(ratify, notation, signer_store, profile,
     checked_result(cp, result, True)
 
 
-def test_strict_policy_without_store_fails(ratify, notation, signer_store, profile, image):
+def test_ratify_strict_policy_without_store_fails(ratify, notation, signer_store, profile, image):
     """The control for (b): the same move under the strict policy makes the revocation check fail."""
     hosts.sign(notation, image, profile["arn"])
     with hosts.store_moved_away(signer_store):
@@ -148,7 +151,7 @@ def test_strict_policy_without_store_fails(ratify, notation, signer_store, profi
     assert any("no local Signer store" in r for r in reasons), (reasons, result)
 
 
-def test_revoked_signature_fails_with_plugin_reason(ratify, notation, signer, profile, image):
+def test_ratify_revoked_signature_fails_with_plugin_reason(ratify, notation, signer, profile, image):
     """(c) after `signer-local revoke-signature`: failure, the plugin's reason in Ratify's JSON."""
     sig = hosts.sign(notation, image, profile["arn"])
     job_arn = sig["signedAttributes"]["com.amazonaws.signer.signingJob"]
@@ -160,7 +163,7 @@ def test_revoked_signature_fails_with_plugin_reason(ratify, notation, signer, pr
     assert reasons == [f"Resource(s) {job_arn} have been revoked."], (reasons, result)
 
 
-def test_verification_cert_stores_need_kubernetes(ratify, notation, profile, image):
+def test_ratify_verification_cert_stores_need_kubernetes(ratify, notation, profile, image):
     """verificationCertStores by type (the form of Ratify's Helm chart for AWS Signer) name key
     management provider resources; the CLI has none, so the named store is empty and verification
     fails before the plugin is asked, even though verificationCerts holds the right root."""
