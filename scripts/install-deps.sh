@@ -4,7 +4,9 @@
 #
 #   NOTATION_VERSION   notation CLI release the e2e tests use (default v1.3.2; must match the pin in
 #                      tests/e2e/notation-cli/go.mod for the from-source build below)
-#   SGN_TOOLS_DIR      where `notation` is installed (default <repo>/.tools/bin, git-ignored)
+#   SGN_TOOLS_DIR      where `notation`, `ratify` and `kyverno-host` are installed (default
+#                      <repo>/.tools/bin, git-ignored)
+#   RATIFY_GO_TIMEOUT  time limit of Ratify's go build in seconds (default 2400)
 #   SGN_NOTATION_IMPL  auto (default): the real CLI if it can be built, else notation-host;
 #                      cli: the real CLI or fail; host: always notation-host
 #
@@ -13,6 +15,9 @@
 #   2. go build of the same release from the pinned module tests/e2e/notation-cli (go.sum-checked);
 #      needed because the module proxy we reach refuses the module's version list, which step 1 reads
 #   3. tests/e2e/notation-host, a thin CLI over notation-go that mirrors the subset the tests use
+#
+# The e2e hosts, each built from its pinned module: `ratify` (Ratify v1.4.0's CLI, from
+# tests/e2e/ratify-cli) and `kyverno-host` (tests/e2e/kyverno-host).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -168,3 +173,64 @@ install_notation() {
 
 install_notation
 say "notation in use: $NOTATION ($("$NOTATION" version | sed -n 's/^Version: *//p'))"
+
+# ---- e2e hosts: Ratify's CLI and kyverno-host (tests/e2e/test_ratify.py, test_kyverno_host.py) ----
+# Both are built from pinned modules (go.mod + go.sum committed), like notation above, and skipped
+# when the installed binary's stamp (version + hash of the module's files) matches. A failed build
+# does not stop the rest; install-deps exits non-zero at the end and the host tests fail
+# (SGN_E2E_STRICT=1) or skip.
+host_failed=0
+
+build_go_tool() {   # build_go_tool NAME MODULE_DIR PACKAGE STAMP_TEXT TIMEOUT [LDFLAGS]
+    local name=$1 dir=$2 pkg=$3 stamp_text=$4 limit=$5 ldflags=${6:-}
+    local out="$SGN_TOOLS_DIR/$name" stamp="$SGN_TOOLS_DIR/.$name.stamp" tmp="$SGN_TOOLS_DIR/.$name.tmp.$$"
+    local start log="$SGN_TOOLS_DIR/.$name-build.log"
+    if [ -x "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$stamp_text" ]; then
+        say "$name: already installed ($stamp_text)"
+        return 0
+    fi
+    say "$name: building $pkg from ${dir#"$ROOT"/} (go build, up to ${limit}s)"
+    start=$(date +%s)
+    if (cd "$dir" && timeout "$limit" go build -mod=readonly -buildvcs=false -trimpath -ldflags "$ldflags" \
+            -o "$tmp" "$pkg") >"$log" 2>&1; then
+        mv -f "$tmp" "$out"
+        printf '%s\n' "$stamp_text" >"$stamp"
+        say "$name: built in $(( $(date +%s) - start ))s"
+        return 0
+    fi
+    rm -f "$tmp"
+    say "$name: build failed after $(( $(date +%s) - start ))s (log: $log):"
+    tail -n 5 "$log" | sed 's/^/    /'
+    return 1
+}
+
+# Ratify v1.4.0 (tests/e2e/ratify-cli pins it; version stamped like its Makefile does for the tag).
+RATIFY_VERSION=v1.4.0
+RATIFY_COMMIT=d69580b46b45373c4154ea1a9c5a2b26952beacc   # the v1.4.0 tag (module proxy .info Origin)
+install_ratify() {
+    local dir="$ROOT/tests/e2e/ratify-cli" v=github.com/ratify-project/ratify/internal/version
+    if ! grep -q "github.com/ratify-project/ratify $RATIFY_VERSION\$" "$dir/go.mod"; then
+        say "ratify: tests/e2e/ratify-cli does not pin $RATIFY_VERSION"
+        return 1
+    fi
+    # Ratify's module graph is large (Azure, AWS, Alibaba, cosign, OPA, Kubernetes): a cold build
+    # takes several minutes on two cores, hence its own time limit.
+    build_go_tool ratify "$dir" github.com/ratify-project/ratify/cmd/ratify \
+        "ratify $RATIFY_VERSION $(tree_hash "$dir")" "${RATIFY_GO_TIMEOUT:-2400}" \
+        "-w -X $v.GitTag=$RATIFY_VERSION -X $v.GitCommitHash=$RATIFY_COMMIT -X $v.GitTreeState=unmodified"
+}
+
+# kyverno-host: notation-go v1.1.0 wired as kyverno-notation-aws v1.1 wires it.
+install_kyverno_host() {
+    local dir="$ROOT/tests/e2e/kyverno-host"
+    build_go_tool kyverno-host "$dir" . "kyverno-host $(tree_hash "$dir")" "$GO_TIMEOUT"
+}
+
+if go_ok; then
+    install_ratify || host_failed=1
+    install_kyverno_host || host_failed=1
+else
+    say "Go >= 1.21 is required to build ratify and kyverno-host; their e2e tests will fail"
+    host_failed=1
+fi
+[ "$host_failed" = 0 ] || { say "some e2e hosts could not be built (see above)"; exit 1; }

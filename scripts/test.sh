@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: dependencies, build, unit tests (ctest), the plugin conformance suite,
 # the signer-local CLI suite, the rules of the reference documents (tests/rules), the end-to-end
-# suite, the AWS client suite (tests/aws: loopback fakes of Signer, STS, IMDS and container
+# suite (notation, and the hosts Ratify and kyverno-host, all built by install-deps.sh), the AWS client suite (tests/aws: loopback fakes of Signer, STS, IMDS and container
 # credentials), then an ASan+UBSan build running ctest, the
 # conformance, CLI and AWS client suites again, then the build matrix (scripts/check-build-matrix.sh:
 # 4 build types x gcc/clang + dpkg-buildflags). Every build here uses -DSGN_WERROR=ON.
@@ -9,7 +9,8 @@
 # if anything failed.
 #
 #   SGN_E2E_STRICT=0   let e2e tests skip (instead of fail) when the plugin or signer-local do not
-#                      answer (default 1 here: both exist, so not answering is a failure)
+#                      answer, or ratify / kyverno-host are missing (default 1 here: all exist, so
+#                      not answering is a failure)
 #   SGN_SKIP_DEPS=1    do not run scripts/install-deps.sh
 #   SGN_SKIP_MATRIX=1  do not run the build matrix
 #   JOBS=N             build parallelism (default: number of CPUs)
@@ -106,6 +107,8 @@ if [ $built = 1 ]; then
         SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
     pytest_suite "rules" tests/rules \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" || true
+    # tests/e2e/test_ratify.py and test_kyverno_host.py find ratify and kyverno-host in
+    # ${SGN_TOOLS_DIR:-.tools/bin} (RATIFY_BIN, SGN_KYVERNO_HOST_BIN override).
     pytest_suite "e2e suite" tests/e2e \
         SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
     pytest_suite "AWS client suite" tests/aws \

@@ -5,8 +5,11 @@ Binaries (environment overrides):
   NOTATION_BIN          notation; default <SGN_TOOLS_DIR or .tools/bin>/notation, then PATH
   SGN_PLUGIN_BIN        the plugin; default build/plugin/notation-com.amazonaws.signer.notation.plugin
   SGN_SIGNER_LOCAL_BIN  signer-local; default build/service/signer-local
+  RATIFY_BIN            Ratify's CLI; default <tools dir>/ratify (test_ratify.py)
+  SGN_KYVERNO_HOST_BIN  the kyverno-notation-aws stand-in; default <tools dir>/kyverno-host
+                        (test_kyverno_host.py)
   SGN_E2E_STRICT=1      fail (instead of skip) the tests that need the plugin and signer-local when
-                        those are not implemented yet
+                        those are not implemented yet, and the host tests when their host is missing
 """
 
 import json
@@ -28,6 +31,8 @@ def pytest_report_header(config):
     nb = tools.notation_bin()
     flavour = "%s %s" % tools.notation_flavour(nb) if nb else "not found"
     return [f"notation: {nb} ({flavour})",
+            f"ratify: {tools.ratify_bin()}",
+            f"kyverno-host: {tools.kyverno_host_bin()}",
             f"plugin: {tools.plugin_bin()}",
             f"signer-local: {tools.signer_local_bin()}"]
 
@@ -38,6 +43,25 @@ def notation_bin():
     if not nb:
         pytest.fail("no notation binary: run scripts/install-deps.sh (or set NOTATION_BIN)")
     return nb
+
+
+def _host_binary(path, what):
+    if os.path.isfile(path) and os.access(path, os.X_OK):
+        return path
+    msg = f"{what} not found at {path}: run scripts/install-deps.sh"
+    if os.environ.get("SGN_E2E_STRICT") == "1":
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def ratify_bin():
+    return _host_binary(tools.ratify_bin(), "ratify (RATIFY_BIN)")
+
+
+@pytest.fixture(scope="session")
+def kyverno_host_bin():
+    return _host_binary(tools.kyverno_host_bin(), "kyverno-host (SGN_KYVERNO_HOST_BIN)")
 
 
 @pytest.fixture(scope="session")

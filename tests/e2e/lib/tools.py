@@ -39,6 +39,16 @@ def notation_bin():
     return None
 
 
+def ratify_bin():
+    """RATIFY_BIN, else <tools dir>/ratify (built by scripts/install-deps.sh from tests/e2e/ratify-cli)."""
+    return os.environ.get("RATIFY_BIN") or os.path.join(tools_dir(), "ratify")
+
+
+def kyverno_host_bin():
+    """SGN_KYVERNO_HOST_BIN, else <tools dir>/kyverno-host (built from tests/e2e/kyverno-host)."""
+    return os.environ.get("SGN_KYVERNO_HOST_BIN") or os.path.join(tools_dir(), "kyverno-host")
+
+
 def clean_env(extra=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB_PREFIXES)}
     env.update(extra or {})
@@ -64,6 +74,16 @@ def install_plugin(config_dir, binary=None):
     dest_dir = os.path.join(config_dir, "plugins", PLUGIN_NAME)
     os.makedirs(dest_dir, exist_ok=True)
     dest = os.path.join(dest_dir, PLUGIN_EXE)
+    shutil.copyfile(binary, dest)
+    os.chmod(dest, 0o755)
+    return dest
+
+
+def install_plugin_flat(plugin_dir, binary=None):
+    """Copy the plugin into Ratify 1.x's flat layout: <dir>/notation-<name>."""
+    binary = binary or plugin_bin()
+    os.makedirs(plugin_dir, exist_ok=True)
+    dest = os.path.join(plugin_dir, PLUGIN_EXE)
     shutil.copyfile(binary, dest)
     os.chmod(dest, 0o755)
     return dest
@@ -172,7 +192,13 @@ def plugin_failure_reasons(cp):
     """The reasons the plugin gave for failing a signature, as notation-go logs them with -v:
     'trusted identify verification by plugin "<name>" failed with reason "<reason>"' and
     'revocation check by verification plugin "<name>" failed with reason "<reason>"'."""
-    return [re.sub(r"\\(.)", r"\1", m) for m in _PLUGIN_REASON.findall(cp.stdout + cp.stderr)]
+    return plugin_failure_reasons_in(cp.stdout + cp.stderr)
+
+
+def plugin_failure_reasons_in(text):
+    """plugin_failure_reasons() for any text that carries notation-go's messages (a Ratify report's
+    errorReason, kyverno-notation-aws's response message)."""
+    return [re.sub(r"\\(.)", r"\1", m) for m in _PLUGIN_REASON.findall(text)]
 
 
 def signature_info(notation, reference):
