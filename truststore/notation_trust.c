@@ -739,10 +739,16 @@ out:
     return rc;
 }
 
-/* A policy document with at least one statement (a missing or empty one holds nothing to keep). */
+/* A policy document that holds something to keep: anything but a missing document or a version
+ * "1.0" one without statements (a document of another version is kept, and refused by the merge). */
 static int has_statements(const cJSON *doc)
 {
-    return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "trustPolicies")) > 0;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "version");
+
+    if (doc == NULL)
+        return 0;
+    return !cJSON_IsString(v) || strcmp(v->valuestring, "1.0") != 0 ||
+           cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "trustPolicies")) > 0;
 }
 
 int sgn_notation_policy_prepare(sgn_buf *text, const char *config_dir,
