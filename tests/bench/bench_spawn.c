@@ -8,7 +8,7 @@
  * vfork-style child leaves at exec into the child's ru_maxrss, so a big driver (Python) would
  * raise every child's figure.
  *
- * Usage: bench_spawn --rounds N [--warmup N] [--outdir DIR] PLAN
+ * Usage: bench_spawn --rounds N [--warmup N] [--retries N] [--outdir DIR] PLAN
  * PLAN, one directive a line (values run to the end of the line):
  *   case NAME        starts a case
  *   arg VALUE        argv[0], argv[1], ... (argv[0] is the executable's path; no PATH search)
@@ -17,10 +17,15 @@
  *   end              ends the case
  * Each round runs every case once, starting at case (round mod ncases), so that cases share the
  * machine's noise and none always runs first. Warm-up rounds run first and are not reported.
- * Every run must exit 0 with an empty stderr and print the same stdout as the first run of its
- * case; the first run's stdout/stderr go to DIR/NAME.out and DIR/NAME.err.
- * Output, one line a reported run: "NAME\tROUND\tWALL_NS\tMAXRSS_KB\tEXIT". Exit status 0 when
- * every run was as above, 1 when one was not (each such run is reported on stderr), 2 on misuse.
+ * A run succeeds when it exits 0 with an empty stderr and prints the same stdout as the first
+ * successful run of its case, whose stdout/stderr go to DIR/NAME.out and DIR/NAME.err. A failed
+ * run is reported and run again, up to --retries times (default 0).
+ * Output, one line a run (warm-up runs included for failures only):
+ *   "NAME\tROUND\tWALL_NS\tMAXRSS_KB\tEXIT"            a successful, reported run
+ *   "fail\tNAME\tROUND\tEXIT\tREASON\tSTDERR"           a failed run (STDERR: its first 400 bytes,
+ *                                                      tabs and newlines made spaces)
+ * Exit status 0 when every run succeeded (retries included), 1 when one did not even after its
+ * retries (its output is also written to stderr), 2 on misuse.
  */
 #define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
@@ -48,7 +53,7 @@ struct bench_case {
     char **argv, **envp;
     size_t argc, envc;
     struct buf request;
-    struct buf first_out;   /* the stdout every run must repeat */
+    struct buf first_out;   /* the stdout every later run must repeat */
     int have_first;
 };
 
@@ -255,18 +260,20 @@ static void save(const char *dir, const char *name, const char *ext, const struc
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: bench_spawn --rounds N [--warmup N] [--outdir DIR] PLAN\n");
+    fprintf(stderr, "usage: bench_spawn --rounds N [--warmup N] [--retries N] [--outdir DIR] PLAN\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
-    long rounds = -1, warmup = 1;
+    long rounds = -1, warmup = 1, retries = 0;
     const char *outdir = NULL, *plan = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
             rounds = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc)
             warmup = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--retries") == 0 && i + 1 < argc)
+            retries = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--outdir") == 0 && i + 1 < argc)
             outdir = argv[++i];
         else if (!plan && argv[i][0] != '-')
@@ -274,7 +281,7 @@ int main(int argc, char **argv) {
         else
             return usage();
     }
-    if (rounds < 1 || warmup < 0 || !plan)
+    if (rounds < 1 || warmup < 0 || retries < 0 || !plan)
         return usage();
     signal(SIGPIPE, SIG_IGN);
 
@@ -285,37 +292,53 @@ int main(int argc, char **argv) {
         return 2;
     }
     struct buf out = {0}, err = {0};
-    int failures = 0;
+    int lost = 0;
     for (long round = -warmup; round < rounds; round++) {
         size_t start = (size_t)((round + warmup) % (long)ncases);
         for (size_t k = 0; k < ncases; k++) {
             struct bench_case *c = &cases[(start + k) % ncases];
-            struct run_result r = run_once(c, &out, &err);
-            const char *bad = NULL;
-            if (!c->have_first) {
-                c->have_first = 1;
-                buf_add(&c->first_out, out.data ? out.data : "", out.len);
-                c->first_out.len = out.len;
-                if (outdir) {
-                    save(outdir, c->name, "out", &out);
-                    save(outdir, c->name, "err", &err);
+            for (long attempt = 0;; attempt++) {
+                struct run_result r = run_once(c, &out, &err);
+                const char *bad = NULL;
+                if (r.status != 0)
+                    bad = "non-zero exit";
+                else if (err.len)
+                    bad = "output on stderr";
+                else if (c->have_first && (out.len != c->first_out.len ||
+                                           (out.len && memcmp(out.data, c->first_out.data, out.len))))
+                    bad = "stdout differs from the first run's";
+                if (!bad) {
+                    if (!c->have_first) {
+                        c->have_first = 1;
+                        buf_add(&c->first_out, out.data ? out.data : "", out.len);
+                        if (outdir) {
+                            save(outdir, c->name, "out", &out);
+                            save(outdir, c->name, "err", &err);
+                        }
+                    }
+                    if (round >= 0)
+                        printf("%s\t%ld\t%lld\t%ld\t%d\n", c->name, round, (long long)r.wall_ns,
+                               r.maxrss_kb, r.status);
+                    break;
+                }
+                printf("fail\t%s\t%ld\t%d\t%s\t", c->name, round, r.status, bad);
+                for (size_t i = 0; i < err.len && i < 400; i++)
+                    putchar(err.data[i] == '\t' || err.data[i] == '\n' ? ' ' : err.data[i]);
+                putchar('\n');
+                if (attempt >= retries) {
+                    lost++;
+                    fprintf(stderr, "bench_spawn: %s, round %ld: %s (exit %d), %ld retries\n"
+                            "stdout: %.500s\nstderr: %.2000s\n", c->name, round, bad, r.status,
+                            retries, out.len ? out.data : "", err.len ? err.data : "");
+                    if (outdir && !c->have_first) {
+                        save(outdir, c->name, "out", &out);
+                        save(outdir, c->name, "err", &err);
+                    }
+                    break;
                 }
             }
-            if (r.status != 0)
-                bad = "non-zero exit";
-            else if (err.len)
-                bad = "output on stderr";
-            else if (out.len != c->first_out.len || (out.len && memcmp(out.data, c->first_out.data, out.len)))
-                bad = "stdout differs from the first run's";
-            if (bad) {
-                failures++;
-                fprintf(stderr, "bench_spawn: %s, round %ld: %s (exit %d)\nstdout: %.500s\nstderr: %.2000s\n",
-                        c->name, round, bad, r.status, out.len ? out.data : "", err.len ? err.data : "");
-            }
-            if (round >= 0)
-                printf("%s\t%ld\t%lld\t%ld\t%d\n", c->name, round, (long long)r.wall_ns, r.maxrss_kb, r.status);
         }
     }
     fflush(stdout);
-    return failures ? 1 : 0;
+    return lost ? 1 : 0;
 }
