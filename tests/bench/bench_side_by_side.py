@@ -380,6 +380,11 @@ def main():
           "Python subprocess median %.2f ms (p90 %.2f), peak RSS %s MiB"
           % (statistics.median(t_true) * 1e3, p90(t_true) * 1e3, fmt_mib(statistics.median(rss_true)),
              statistics.median(py_times) * 1e3, p90(py_times) * 1e3, fmt_mib(statistics.median(py_rss))))
+    floor = statistics.median(t_true)
+    print("net of that floor (median minus /bin/true's), Go/ours: " + ", ".join(
+        "%s %.2fx" % (label, (statistics.median(runs["go_" + key][0]) - floor)
+                      / (statistics.median(runs["ours_" + key][0]) - floor))
+        for key, label, _, _ in COMMANDS))
     print()
     print("answers (checked once, then every run must repeat them byte for byte):")
     for label, note in diffs.items():
