@@ -326,7 +326,7 @@ static int get_role_credentials(sgn_aws_creds *out, sgn_aws__chain *ch, const ss
     sgn_aws_creds c = SGN_AWS_CREDS_INIT;
     sgn_error e2 = SGN_ERROR_INIT;
     sgn_buf endpoint = SGN_BUF_INIT, query = SGN_BUF_INIT;
-    sgn_http_opts http = {0, 0, NULL, NULL, NULL};
+    sgn_http_opts http = {0, 0, NULL, NULL, NULL, NULL, NULL};
     char ep_source[64] = "", *acct = NULL, *role = NULL, *proxy = NULL;
     const cJSON *rc_obj, *exp;
     cJSON *json = NULL;
