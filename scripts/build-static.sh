@@ -310,11 +310,16 @@ SQLITE_PREFIX=$OUT
 unset C_INCLUDE_PATH
 export SOURCE_DATE_EPOCH=$PLUGIN_SOURCE_DATE_EPOCH
 PREFIXES="$OPENSSL_PREFIX;$CURL_PREFIX;$CJSON_PREFIX;$CBOR_PREFIX;$SQLITE_PREFIX"
+# find_package results are cached: other dependency builds need a fresh configure
+if [ "$(cat "$BUILD_DIR/.sgn-static-prefixes" 2>/dev/null)" != "$PREFIXES" ]; then
+    rm -rf "$BUILD_DIR/CMakeCache.txt" "$BUILD_DIR/CMakeFiles" "$BUILD_DIR/.sgn-static-prefixes"
+fi
 log "plugin: configuring $BUILD_DIR"
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_C_COMPILER="$CC_MUSL" \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DSGN_STATIC=ON -DSGN_STATIC_PREFIXES="$PREFIXES" \
     -DSGN_BUILD_TESTS=OFF >"$BUILD_DIR/configure.log" 2>&1 ||
     { tail -n 40 "$BUILD_DIR/configure.log"; die "plugin configure failed"; }
+printf '%s\n' "$PREFIXES" >"$BUILD_DIR/.sgn-static-prefixes"
 cmake --build "$BUILD_DIR" -j "$JOBS" --target sgn_plugin ||  die "plugin build failed"
 BIN="$BUILD_DIR/plugin/notation-com.amazonaws.signer.notation.plugin"
 if file -b "$BIN" | grep -q 'dynamically linked'; then
