@@ -231,3 +231,42 @@ def test_profile_ca_bundle_wins_over_ssl_cert_file(tls_plugin, https_signer, pki
     r = generate(tls_plugin, https_signer, tmp_path,
                  {"AWS_CONFIG_FILE": str(cfg), "SSL_CERT_FILE": str(pki["other_ca"])})
     assert_signed(r, https_signer)
+
+
+# ---- a distroless/static-like root: the binary, a CA bundle, nothing else -------------------
+
+@pytest.fixture
+def bare_root(tmp_path, plugin):
+    if os.geteuid() != 0 or shutil.which("chroot") is None:
+        pytest.skip("needs root and chroot")
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    (root / "tmp").mkdir()
+    shutil.copy(plugin, root / "bin" / "plugin")
+    return root
+
+
+def in_root(root, args, request, env):
+    return run([shutil.which("chroot"), str(root), *args], request, env=env)
+
+
+def test_bare_root_metadata(bare_root):
+    r = in_root(bare_root, ["/bin/plugin", "get-plugin-metadata"], {}, env={})
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["name"] == "com.amazonaws.signer.notation.plugin"
+
+
+@pytest.mark.parametrize("bundle", ["/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem",
+                                    "/etc/pki/tls/certs/ca-bundle.crt"])
+def test_bare_root_finds_the_system_bundle(bare_root, https_signer, pki, bundle):
+    """Without SSL_CERT_FILE, the CA bundle is found where Go looks (Debian/distroless, Alpine,
+    Fedora places); without any bundle, TLS fails."""
+    env = {"HOME": "/tmp", "AWS_EC2_METADATA_DISABLED": "true", **env_keys("env")}
+    config = {"aws-region": REGION, "aws-signer-endpoint-url": https_signer.url,
+              "aws-timeout-ms": "5000"}
+    req = envelope_request(PROFILE_ARN, config=config)
+    assert_tls_refused(in_root(bare_root, ["/bin/plugin", "generate-envelope"], req, env))
+    target = bare_root / bundle.lstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(pki["ca"], target)
+    assert_signed(in_root(bare_root, ["/bin/plugin", "generate-envelope"], req, env), https_signer)
