@@ -202,8 +202,8 @@ CURL_SKIP="04_workaround_as_needed_bug.patch 08_enable-zsh.patch
 CURL_FLAGS="--disable-shared --enable-static --with-pic --disable-dependency-tracking
  --disable-ldap --disable-ldaps --disable-rtsp --disable-dict --disable-telnet --disable-tftp
  --disable-pop3 --disable-imap --disable-smb --disable-smtp --disable-gopher --disable-mqtt
- --disable-ftp --disable-file --disable-manual --disable-docs --disable-ntlm --disable-ntlm-wb
- --disable-kerberos-auth --disable-negotiate-auth --disable-alt-svc --disable-hsts
+ --disable-ftp --disable-file --disable-manual --disable-ntlm --disable-ntlm-wb
+ --disable-alt-svc --disable-hsts
  --disable-cookies --disable-netrc --disable-websockets --disable-unix-sockets
  --without-libidn2 --without-libpsl --without-brotli --without-zstd --without-nghttp2
  --without-libssh2 --without-libssh --without-librtmp --without-zlib --without-gssapi
@@ -220,6 +220,8 @@ if begin curl "7.88.1-10+deb12u15-$CURL_KEY"; then
         ./configure CC="$CC_MUSL" CFLAGS="$BASE_CFLAGS" --prefix="$OUT" \
             --with-openssl="$OPENSSL_PREFIX" $CURL_FLAGS >"$WORK/configure.log" 2>&1 ||
             { tail -n 40 "$WORK/configure.log"; exit 1; }
+        # a misspelt option would be ignored silently otherwise
+        if grep -i 'unrecognized option' "$WORK/configure.log"; then exit 1; fi
         make -s -C lib -j"$JOBS" >"$WORK/make.log" 2>&1 || { tail -n 60 "$WORK/make.log"; exit 1; }
         make -s -C lib install >>"$WORK/make.log" 2>&1 &&
             make -s -C include install >>"$WORK/make.log" 2>&1 &&
