@@ -11,9 +11,11 @@ import os
 import pathlib
 import shutil
 import ssl
+import socket
 import struct
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -231,6 +233,95 @@ def test_profile_ca_bundle_wins_over_ssl_cert_file(tls_plugin, https_signer, pki
     r = generate(tls_plugin, https_signer, tmp_path,
                  {"AWS_CONFIG_FILE": str(cfg), "SSL_CERT_FILE": str(pki["other_ca"])})
     assert_signed(r, https_signer)
+
+
+# ---- an https:// proxy is verified against the same store ----------------------------------
+
+class TlsConnectProxy:
+    """A minimal HTTPS proxy on loopback: TLS to the proxy, then CONNECT host:port tunnels."""
+
+    def __init__(self, ctx):
+        self.ctx, self.connects = ctx, []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                raw, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(raw,), daemon=True).start()
+
+    def _serve(self, raw):
+        try:
+            conn = self.ctx.wrap_socket(raw, server_side=True)
+        except (OSError, ssl.SSLError):
+            raw.close()
+            return
+        try:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            target = head.split(b" ")[1].decode()
+            self.connects.append(target)
+            host, port = target.rsplit(":", 1)
+            up = socket.create_connection((host, int(port)))
+            conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            threading.Thread(target=self._pipe, args=(up, conn), daemon=True).start()
+            self._pipe(conn, up)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def https_proxy(pki):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pki["cert"], pki["key"])
+    p = TlsConnectProxy(ctx)
+    yield p
+    p.close()
+
+
+@pytest.mark.parametrize("ca_var", ["SSL_CERT_FILE", "AWS_CA_BUNDLE"])
+def test_https_proxy_verified_with_the_same_store(tls_plugin, https_signer, https_proxy, pki,
+                                                  tmp_path, ca_var):
+    proxy = f"https://127.0.0.1:{https_proxy.port}"
+    before = len(https_proxy.connects)
+    r = generate(tls_plugin, https_signer, tmp_path, {ca_var: str(pki["ca"]), "HTTPS_PROXY": proxy})
+    assert_signed(r, https_signer)
+    assert https_proxy.connects[before:] == [f"127.0.0.1:{https_signer.port}"]
+    # a store that does not know the proxy's CA: refused at the proxy
+    r = generate(tls_plugin, https_signer, tmp_path,
+                 {ca_var: str(pki["other_ca"]), "HTTPS_PROXY": proxy})
+    assert r.returncode == 1, r.stdout
 
 
 # ---- a distroless/static-like root: the binary, a CA bundle, nothing else -------------------
