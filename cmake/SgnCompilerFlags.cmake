@@ -10,3 +10,18 @@ if(SGN_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+if(SGN_STATIC)
+  # Reproducible: no build path in the output (sources and build tree mapped to fixed names), no
+  # build id, deterministic archives, a stripped fully static executable (no PT_INTERP, no
+  # PT_DYNAMIC: -static, not -static-pie).
+  # (the last matching map wins: the build tree may sit inside the source tree)
+  add_compile_options(-ffile-prefix-map=${CMAKE_SOURCE_DIR}=. -ffile-prefix-map=${CMAKE_BINARY_DIR}=build)
+  foreach(_p IN LISTS SGN_STATIC_PREFIXES)
+    get_filename_component(_n "${_p}" NAME)
+    add_compile_options(-ffile-prefix-map=${_p}=/deps/${_n})
+  endforeach()
+  add_link_options(-static -s -Wl,--build-id=none)
+  set(CMAKE_C_ARCHIVE_CREATE "<CMAKE_AR> qcD <TARGET> <LINK_FLAGS> <OBJECTS>")
+  set(CMAKE_C_ARCHIVE_APPEND "<CMAKE_AR> qD <TARGET> <LINK_FLAGS> <OBJECTS>")
+  set(CMAKE_C_ARCHIVE_FINISH "<CMAKE_RANLIB> -D <TARGET>")
+endif()

@@ -207,7 +207,7 @@ int sgn_aws__http_once(sgn_http_response *resp, const sgn_aws__chain *ch, const 
                        const char *url, const sgn_kv *hdrs, size_t nh, long timeout_ms,
                        sgn_error *err)
 {
-    sgn_http_opts o = {0, 0, NULL, NULL, NULL};
+    sgn_http_opts o = {0, 0, NULL, NULL, NULL, NULL, NULL};
     sgn_http_request req = {method, url, hdrs, nh, NULL, 0, 0, 1};
 
     if (ch->ctx->http != NULL)

@@ -346,7 +346,7 @@ static int sso_send(sgn_http_response *resp, sgn_aws__chain *ch, sgn_aws_call *c
 {
     const sgn_aws_cred_ctx *ctx = ch->ctx;
     sgn_aws_retry local = SGN_AWS_RETRY_INIT;
-    sgn_http_opts http = {0, 0, NULL, NULL, NULL};
+    sgn_http_opts http = {0, 0, NULL, NULL, NULL, NULL, NULL};
     char *proxy = NULL;
     int rc;
 

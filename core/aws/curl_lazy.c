@@ -4,6 +4,8 @@
  * written once under pthread_once and only read afterwards. */
 #include "curl_lazy.h"
 
+#ifndef SGN_CURL_LINKED
+
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -188,3 +190,9 @@ const char *sgn_curl_url_strerror(CURLUcode code)
 {
     return ready() ? lib.url_strerror(code) : "libcurl is not available";
 }
+
+#else
+
+typedef int sgn_curl_lazy_unused; /* linked libcurl: nothing to load (ISO C wants a declaration) */
+
+#endif /* SGN_CURL_LINKED */

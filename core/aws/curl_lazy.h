@@ -5,12 +5,25 @@
  * get-plugin-metadata and every offline verify although neither sends a request. So the core
  * includes <curl/curl.h> for its types and constants only, and this header routes the few
  * functions it calls to pointers resolved with dlopen("libcurl.so.4") the first time a request
- * is built. Include it after <curl/curl.h> and before any call; call sgn_curl_load() first. */
+ * is built. Include it after <curl/curl.h> and before any call; call sgn_curl_load() first.
+ *
+ * The static plugin (SGN_CURL_LINKED, set by -DSGN_STATIC=ON) links libcurl itself: there is no
+ * shared library to load, the calls go straight to libcurl and sgn_curl_load() always succeeds. */
 #ifndef SGN_CURL_LAZY_H
 #define SGN_CURL_LAZY_H
 
 #include <curl/curl.h>
 #include "sgn/error.h"
+
+#ifdef SGN_CURL_LINKED
+
+static inline int sgn_curl_load(sgn_error *err)
+{
+    (void)err;
+    return SGN_OK;
+}
+
+#else
 
 /* Load libcurl once per process (thread-safe). SGN_EUNSUPPORTED naming the library and dlerror()
  * when it cannot be loaded or lacks a function. */
@@ -48,5 +61,7 @@ const char *sgn_curl_url_strerror(CURLUcode code);
 #define curl_url_get sgn_curl_url_get
 #define curl_url_set sgn_curl_url_set
 #define curl_url_strerror sgn_curl_url_strerror
+
+#endif /* SGN_CURL_LINKED */
 
 #endif

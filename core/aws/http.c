@@ -417,7 +417,7 @@ static int transport_error(CURL *h, CURLcode cc, const char *errbuf, const xfer 
 int sgn_http_send(sgn_http_response *out, const sgn_http_request *req, const sgn_http_opts *o,
                   sgn_error *err)
 {
-    static const sgn_http_opts no_opts = {0, 0, NULL, NULL, NULL};
+    static const sgn_http_opts no_opts = {0, 0, NULL, NULL, NULL, NULL, NULL};
     static const sgn_http_response empty = SGN_HTTP_RESPONSE_INIT;
     CURL *h = NULL;
     struct curl_slist *hdrs = NULL;
@@ -468,6 +468,15 @@ int sgn_http_send(sgn_http_response *out, const sgn_http_request *req, const sgn
         /* replace the system store: the bundle file and no CA directory beside it */
         SETOPT(CURLOPT_CAINFO, o->ca_bundle);
         SETOPT(CURLOPT_CAPATH, (const char *)NULL);
+        /* an https:// proxy is verified against the same store, as Go's transport does */
+        SETOPT(CURLOPT_PROXY_CAINFO, o->ca_bundle);
+        SETOPT(CURLOPT_PROXY_CAPATH, (const char *)NULL);
+    } else if (o->ca_file != NULL || o->ca_dirs != NULL) {
+        /* the system store as Go finds it (sgn_tls_ca_find), not libcurl's compiled-in one */
+        SETOPT(CURLOPT_CAINFO, o->ca_file);
+        SETOPT(CURLOPT_CAPATH, o->ca_dirs);
+        SETOPT(CURLOPT_PROXY_CAINFO, o->ca_file);
+        SETOPT(CURLOPT_PROXY_CAPATH, o->ca_dirs);
     }
     /* always set: an unset CURLOPT_PROXY makes libcurl read http_proxy etc. itself */
     SETOPT(CURLOPT_PROXY, o->proxy != NULL ? o->proxy : "");

@@ -251,7 +251,7 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
                  sgn_aws_retry *retry, sgn_error *err)
 {
     static const sgn_http_response empty = SGN_HTTP_RESPONSE_INIT;
-    static const sgn_http_opts no_opts = {0, 0, NULL, NULL, NULL};
+    static const sgn_http_opts no_opts = {0, 0, NULL, NULL, NULL, NULL, NULL};
     sgn_aws_retry defaults = SGN_AWS_RETRY_INIT;
     target t;
     char invocation_id[37];

@@ -19,6 +19,7 @@
 #include "sgn/aws_http.h"
 #include "sgn/aws_sigv4.h"
 #include "sgn/buf.h"
+#include "sgn/tls_ca.h"
 #include "sgn/util.h"
 
 /* Credentials are fetched again this long before they expire. */
@@ -41,6 +42,7 @@ typedef struct call_ctx {
     int profile_explicit;
     sgn_aws_endpoints ep;
     char *ca_bundle;
+    sgn_tls_ca ca;               /* the system store, when no ca_bundle */
     char *proxy;                 /* for the Signer endpoint of this call */
     sgn_http_opts http;
     int64_t start_ms;
@@ -185,6 +187,7 @@ static void call_end(call_ctx *cc)
 {
     sgn_aws_endpoints_free(&cc->ep);
     free(cc->ca_bundle);
+    sgn_tls_ca_free(&cc->ca);
     free(cc->proxy);
 }
 
@@ -243,6 +246,10 @@ static int call_begin(call_ctx *cc, sgn_aws_client *c, const char *op, const cha
         v = sgn_aws_profile_get(c->config, cc->profile, "ca_bundle");
     if (nonempty(v) && (rc = sgn_strdup(&cc->ca_bundle, v, err)) < 0)
         goto out;
+    if (cc->ca_bundle == NULL &&
+        (rc = sgn_tls_ca_find(&cc->ca, sgn_aws_getenv_nonempty(cc->env, "SSL_CERT_FILE"),
+                              sgn_aws_getenv_nonempty(cc->env, "SSL_CERT_DIR"), err)) < 0)
+        goto out;
     url = strcmp(url_kind, "data") == 0 ? cc->ep.data_url : cc->ep.signer_url;
     if ((rc = sgn_http_proxy_for(&cc->proxy, cc->env, url, &e)) < 0) {
         rc = op_fail(err, op, &e);
@@ -251,6 +258,15 @@ static int call_begin(call_ctx *cc, sgn_aws_client *c, const char *op, const cha
     cc->http.connect_timeout_ms = c->opts.connect_timeout_ms;
     cc->http.timeout_ms = 0;       /* sgn_aws_send cuts each attempt to the budget left */
     cc->http.ca_bundle = cc->ca_bundle;
+    cc->http.ca_file = cc->ca.file;
+    cc->http.ca_dirs = cc->ca.dirs;
+    if (cc->ca_bundle != NULL)
+        sgn_aws_logf(c->opts.log, "signer: TLS CA bundle %s (AWS_CA_BUNDLE or ca_bundle)",
+                     cc->ca_bundle);
+    else
+        sgn_aws_logf(c->opts.log, "signer: TLS CA file %s, directories %s",
+                     cc->ca.file != NULL ? cc->ca.file : "(none)",
+                     cc->ca.dirs != NULL ? cc->ca.dirs : "(none)");
     cc->http.proxy = cc->proxy;
     cc->http.log = c->opts.log;
     sgn_aws_logf(c->opts.log,

@@ -425,7 +425,7 @@ static int fx_resolve(fx *f, sgn_aws_creds *out, sgn_error *err)
 {
     sgn_aws_env env = {fx_get, f};
     sgn_aws_log log = {fx_log, f};
-    sgn_http_opts http = {0, 0, NULL, NULL, &log};
+    sgn_http_opts http = {0, 0, NULL, NULL, NULL, NULL, &log};
     sgn_aws_retry retry = SGN_AWS_RETRY_INIT;
     sgn_aws_config *cfg = NULL;
     sgn_aws_cred_ctx ctx;

@@ -348,7 +348,7 @@ START_TEST(test_http_timeout_names_host_not_path)
     int port, fd = raw_socket(&port, 1);
     sgn_error err = SGN_ERROR_INIT;
     sgn_http_response r = SGN_HTTP_RESPONSE_INIT;
-    sgn_http_opts o = {0, 300, NULL, NULL, NULL};
+    sgn_http_opts o = {0, 300, NULL, NULL, NULL, NULL, NULL};
     sgn_http_request req;
     char url[128], origin[64];
     int64_t t0 = mono_ms();
@@ -406,7 +406,7 @@ START_TEST(test_http_proxy_from_opts_only)
     server s;
     sgn_error err = SGN_ERROR_INIT;
     sgn_http_response r = SGN_HTTP_RESPONSE_INIT;
-    sgn_http_opts o = {0, 5000, NULL, NULL, NULL};
+    sgn_http_opts o = {0, 5000, NULL, NULL, NULL, NULL, NULL};
     sgn_http_request req;
     char url[128], proxy[64];
 
@@ -560,7 +560,7 @@ START_TEST(test_retry_429_then_200)
     sgn_aws_creds creds = test_creds(0);
     sgn_buf log = SGN_BUF_INIT;
     sgn_aws_log sink = {capture, &log};
-    sgn_http_opts o = {0, 0, NULL, NULL, &sink};
+    sgn_http_opts o = {0, 0, NULL, NULL, NULL, NULL, &sink};
     char endpoint[128];
     sgn_aws_call call;
 
@@ -754,7 +754,7 @@ START_TEST(test_retry_after_honoured)
     sgn_http_response r = SGN_HTTP_RESPONSE_INIT;
     sgn_buf log = SGN_BUF_INIT;
     sgn_aws_log sink = {capture, &log};
-    sgn_http_opts o = {0, 0, NULL, NULL, &sink};
+    sgn_http_opts o = {0, 0, NULL, NULL, NULL, NULL, &sink};
     char endpoint[128];
     sgn_aws_call call;
     int64_t t0 = mono_ms();
@@ -831,7 +831,7 @@ START_TEST(test_log_redacts_secrets)
     sgn_aws_creds creds = test_creds(1);
     sgn_buf log = SGN_BUF_INIT;
     sgn_aws_log sink = {capture, &log};
-    sgn_http_opts o = {0, 0, NULL, NULL, &sink};
+    sgn_http_opts o = {0, 0, NULL, NULL, NULL, NULL, &sink};
     char endpoint[128], line[256];
     const char *text, *sigpart;
     sgn_aws_call call;
@@ -886,7 +886,7 @@ START_TEST(test_log_shows_plain_bodies)
     sgn_http_response r = SGN_HTTP_RESPONSE_INIT;
     sgn_buf log = SGN_BUF_INIT;
     sgn_aws_log sink = {capture, &log};
-    sgn_http_opts o = {0, 0, NULL, NULL, &sink};
+    sgn_http_opts o = {0, 0, NULL, NULL, NULL, NULL, &sink};
     char endpoint[128];
     sgn_aws_call call;
 
@@ -975,7 +975,7 @@ START_TEST(test_tls_verified)
     server s;
     sgn_error err = SGN_ERROR_INIT;
     sgn_http_response r = SGN_HTTP_RESPONSE_INIT;
-    sgn_http_opts o = {0, 5000, NULL, NULL, NULL};
+    sgn_http_opts o = {0, 5000, NULL, NULL, NULL, NULL, NULL};
     sgn_http_request req;
     char *key = NULL, *cert = NULL, url[128], bundle[] = "/tmp/sgn-http-ca-XXXXXX";
     int fd, rc;
@@ -1016,7 +1016,7 @@ START_TEST(test_log_truncates_long_bodies)
     sgn_http_response r = SGN_HTTP_RESPONSE_INIT;
     sgn_buf log = SGN_BUF_INIT;
     sgn_aws_log sink = {capture, &log};
-    sgn_http_opts o = {0, 5000, NULL, NULL, &sink};
+    sgn_http_opts o = {0, 5000, NULL, NULL, NULL, NULL, &sink};
     sgn_http_request req;
     static unsigned char body[5000];
     char url[128];

@@ -2,7 +2,9 @@
  * parsing of AWS error responses.
  *
  * TLS is always verified (peer and host name); a CA bundle (AWS_CA_BUNDLE / ca_bundle) replaces
- * the system store. Proxies come from the options, never from libcurl's own environment lookup,
+ * the system store, which is ca_file + ca_dirs (sgn_tls_ca_find: Go's places, SSL_CERT_FILE,
+ * SSL_CERT_DIR), or libcurl's compiled-in default when both are NULL (the static plugin's libcurl
+ * has none). Proxies come from the options, never from libcurl's own environment lookup,
  * so the caller decides (sgn_http_proxy_for). Every request and response is logged to the debug
  * sink with secrets redacted: the values of Authorization, X-Amz-Security-Token,
  * X-aws-ec2-metadata-token and any header holding a token are replaced by "<redacted>", and
@@ -19,6 +21,8 @@ typedef struct sgn_http_opts {
     long connect_timeout_ms;        /* 0 = SGN_HTTP_DEFAULT_CONNECT_TIMEOUT_MS */
     long timeout_ms;                /* one attempt, whole transfer; 0 = no per-attempt limit */
     const char *ca_bundle;          /* PEM file replacing the system CA store, or NULL */
+    const char *ca_file;            /* without ca_bundle: the system store's bundle file, */
+    const char *ca_dirs;            /* and its ':'-separated hashed directories (or NULL) */
     const char *proxy;              /* proxy URL, or NULL / "" for none */
     const sgn_aws_log *log;         /* debug sink, or NULL */
 } sgn_http_opts;

@@ -138,8 +138,10 @@ class FakeServer:
 
     name = "fake"
 
-    def __init__(self, host="127.0.0.1", port=0, verbose=False):
+    def __init__(self, host="127.0.0.1", port=0, verbose=False, tls=None):
+        """tls: an ssl.SSLContext (server side) to serve HTTPS instead of HTTP."""
         self.host, self.requested_port, self.verbose = host, port, verbose
+        self.tls = tls
         self.requests = []
         self.black_hole = False
         self._faults = {}
@@ -152,6 +154,10 @@ class FakeServer:
     def start(self):
         handler = type(f"{type(self).__name__}Handler", (FakeHandler,), {"fake": self})
         self._server = _Server((self.host, self.requested_port), handler)
+        if self.tls is not None:
+            # handshakes run in the accepting thread; a client refusing the certificate is an
+            # OSError there, which socketserver drops
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name=self.name,
                                         kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
@@ -177,7 +183,7 @@ class FakeServer:
     @property
     def url(self):
         host = self.host if ":" not in self.host else f"[{self.host}]"
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls is not None else 'http'}://{host}:{self.port}"
 
     # --- scripting and records ---
     def script(self, operation, *faults):
