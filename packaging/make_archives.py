@@ -36,7 +36,10 @@ ELF_ARCH = {62: "amd64", 183: "arm64", 3: "386", 40: "arm", 243: "riscv64", 22: 
 def elf_info(path):
     """(arch, static) of an ELF executable; static means no PT_INTERP program header."""
     with open(path, "rb") as f:
-        data = f.read()
+        return elf_info_bytes(f.read(), path)
+
+
+def elf_info_bytes(data, path="executable"):
     if data[:4] != b"\x7fELF":
         raise SystemExit(f"make_archives: {path} is not an ELF executable")
     is64 = data[4] == 2
