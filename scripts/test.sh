@@ -2,7 +2,7 @@
 # The project's test command: dependencies, build, unit tests (ctest), the plugin conformance suite,
 # the signer-local CLI suite, the rules of the reference documents (tests/rules), the end-to-end
 # suite (notation, and the hosts Ratify and kyverno-host, all built by install-deps.sh), the AWS client suite (tests/aws: loopback fakes of Signer, STS, IMDS and container
-# credentials), then an ASan+UBSan build running ctest, the
+# credentials), the packages (scripts/package.sh into dist/, checked by tests/packaging), then an ASan+UBSan build running ctest, the
 # conformance, CLI and AWS client suites again, then the build matrix (scripts/check-build-matrix.sh:
 # 4 build types x gcc/clang + dpkg-buildflags). Every build here uses -DSGN_WERROR=ON.
 # Every step runs (unless what it needs failed), a summary follows, and the exit status is non-zero
@@ -114,6 +114,13 @@ if [ $built = 1 ]; then
     pytest_suite "AWS client suite" tests/aws \
         SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" \
         SGN_SIGV4_TOOL="$ROOT/build/tests/sigv4_tool" || true
+    # dist/: plugin archives, .deb, .rpm, SHA256SUMS (build-package/, Release); the static plugin
+    # when scripts/build-static.sh has built it (SGN_STATIC_PLUGIN_BIN), else the dynamic stand-in.
+    if step "packages (scripts/package.sh)" plain 1800 scripts/package.sh; then
+        pytest_suite "packaging suite" tests/packaging SGN_DIST_DIR="$ROOT/dist" || true
+    else
+        skip "packaging suite" "scripts/package.sh failed"
+    fi
 else
     # Stale binaries from an earlier build would make these results meaningless.
     skip "unit tests (ctest)" "build failed"
@@ -122,6 +129,7 @@ else
     skip "rules" "build failed"
     skip "e2e suite" "build failed"
     skip "AWS client suite" "build failed"
+    skip "packaging suite" "build failed"
 fi
 
 # ---- sanitizer build ----

@@ -517,3 +517,70 @@ def test_notation_libexec_finds_the_packaged_plugin(deb_root, notation_bin, nota
     """Without the setup command, NOTATION_LIBEXEC=/usr/libexec/notation shows the plugin as it is."""
     env = dict(notation_env, NOTATION_LIBEXEC=os.path.join(deb_root, "usr/libexec/notation"))
     assert_plugin_listed(notation_bin, env)
+
+
+# ---------------------------------------------------------------- the static plugin's path
+
+
+FAKE_STATIC_C = r"""
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "get-plugin-metadata") == 0) {
+        fputs("{\"name\":\"com.amazonaws.signer.notation.plugin\",\"description\":\"fake static\","
+              "\"version\":\"%s\",\"url\":\"https://example.invalid\",\"supportedContractVersions\":[\"1.0\"],"
+              "\"capabilities\":[\"SIGNATURE_VERIFIER.TRUSTED_IDENTITY\"]}", stdout);
+        return 0;
+    }
+    return 1;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def fake_static_plugin(tmp_path_factory):
+    """A statically linked executable standing in for scripts/build-static.sh's plugin (which this
+    branch does not build): it only has to be static and answer get-plugin-metadata."""
+    need(shutil.which("cc"), "no C compiler")
+    d = tmp_path_factory.mktemp("static")
+    src = d / "fake.c"
+    src.write_text(FAKE_STATIC_C.replace("%s", VERSION))
+    exe = d / PLUGIN_EXE
+    p = run(["cc", "-static", "-O1", "-o", str(exe), str(src)], check=False)
+    need(p.returncode == 0, f"cannot link a static executable: {p.stderr}")
+    return str(exe)
+
+
+def test_package_sh_takes_the_static_plugin(fake_static_plugin, tmp_path):
+    out = tmp_path / "dist"
+    env = dict(os.environ, SGN_DIST_DIR=str(out), SGN_STATIC_PLUGIN_BIN=fake_static_plugin,
+               SGN_PACKAGE_BUILD_DIR=str(tmp_path / "build"))
+    p = run([os.path.join(ROOT, "scripts", "package.sh")], env, cwd=ROOT)
+    assert "DYNAMIC" not in p.stdout and f"{fake_static_plugin} (static)" in p.stdout, p.stdout
+    with open(fake_static_plugin, "rb") as f:
+        plugin = f.read()
+    with tarfile.open(out / TGZ) as t:
+        assert t.extractfile(PLUGIN_EXE).read() == plugin
+    with zipfile.ZipFile(out / ZIP) as z:
+        assert z.read(PLUGIN_EXE) == plugin
+    deb = str(out / DEB)
+    with tarfile.open(fileobj=io.BytesIO(run(["dpkg-deb", "--fsys-tarfile", deb], text=False).stdout)) as t:
+        assert t.extractfile("." + PLUGIN_PATH).read() == plugin     # as given, not stripped
+    assert "libcurl4" not in run(["dpkg-deb", "-f", deb, "Depends"]).stdout
+    if shutil.which("rpm"):
+        assert "libcurl" not in run(["rpm", "-qpR", str(out / RPM)]).stdout.split()
+    run(["sha256sum", "--check", "--strict", "SHA256SUMS"], cwd=str(out))
+
+
+def test_package_sh_refuses_a_dynamic_static_plugin(dist, tmp_path):
+    """A dynamic executable given as the static plugin is an error, not silently shipped."""
+    with tarfile.open(os.path.join(dist, TGZ)) as t:
+        data = t.extractfile(PLUGIN_EXE).read()
+    if make_archives.elf_info_bytes(data)[1]:
+        pytest.skip("dist/ holds the static plugin; no dynamic one at hand")
+    fake = tmp_path / PLUGIN_EXE
+    fake.write_bytes(data)
+    env = dict(os.environ, SGN_DIST_DIR=str(tmp_path / "dist"), SGN_STATIC_PLUGIN_BIN=str(fake))
+    p = run([os.path.join(ROOT, "scripts", "package.sh")], env, cwd=ROOT, check=False)
+    assert p.returncode != 0 and "is not a static executable" in p.stderr, p.stderr
+    assert not (tmp_path / "dist").exists()
