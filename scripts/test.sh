@@ -4,8 +4,9 @@
 # suite (notation, and the hosts Ratify and kyverno-host, all built by install-deps.sh), the AWS
 # client suite (tests/aws: loopback fakes of Signer, STS, IMDS and container credentials), the
 # static plugin (scripts/build-static.sh, then tests/static, the conformance and AWS client suites
-# against it), then an ASan+UBSan build running ctest, the conformance, CLI and AWS client suites
-# again, then the build matrix (scripts/check-build-matrix.sh: 4 build types x gcc/clang +
+# against it), the packages (scripts/package.sh into dist/ with the static plugin, checked by
+# tests/packaging), then an ASan+UBSan build running ctest, the conformance, CLI and AWS client
+# suites again, then the build matrix (scripts/check-build-matrix.sh: 4 build types x gcc/clang +
 # dpkg-buildflags). Every build here uses -DSGN_WERROR=ON.
 # Every step runs (unless what it needs failed), a summary follows, and the exit status is non-zero
 # if anything failed.
@@ -147,6 +148,19 @@ else
     skip "static plugin suite" "static build failed"
     skip "conformance suite (static plugin)" "static build failed"
     skip "AWS client suite (static plugin)" "static build failed"
+fi
+
+# ---- packages: dist/ (plugin archives, .deb, .rpm, SHA256SUMS) with the static plugin ----
+if [ $built = 1 ] && [ -x "$STATIC_BIN" ]; then
+    if step "packages (scripts/package.sh)" plain 1800 env SGN_STATIC_PLUGIN_BIN="$STATIC_BIN" \
+            scripts/package.sh; then
+        pytest_suite "packaging suite" tests/packaging SGN_DIST_DIR="$ROOT/dist" || true
+    else
+        skip "packaging suite" "scripts/package.sh failed"
+    fi
+else
+    skip "packages (scripts/package.sh)" "no build/ or no static plugin"
+    skip "packaging suite" "no build/ or no static plugin"
 fi
 
 # ---- sanitizer build ----
