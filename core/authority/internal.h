@@ -124,7 +124,19 @@ int sgn_authority__profile_version_revoked(sgn_authority *a, const char *name,
                                            const char *version, int64_t ts, int *revoked,
                                            sgn_error *err);
 
-/* profiles.c, at open: delete the Canceled and Revoked profiles whose retention has ended (all
+/* profile_rules.c: what PutSigningProfile accepts. Each returns SGN_OK or a ValidationException.
+ * _validity: the period to store (*value 0 and *type "" on platforms that take none; 135 MONTHS by
+ * default). _merge_tags: the profile's tags after a new version (*out JSON text, NULL for none). */
+int sgn_authority__validate_validity(int64_t *value, const char **type, const sgn_platform *pl,
+                                     const cJSON *in, sgn_error *err);
+int sgn_authority__validate_overrides(const sgn_platform *pl, const cJSON *in, sgn_error *err);
+int sgn_authority__validate_signing_material(const sgn_platform *pl, const cJSON *in,
+                                             sgn_error *err);
+int sgn_authority__validate_tags(const cJSON *tags, sgn_error *err);
+int sgn_authority__merge_tags(char **out, const char *current_json, const cJSON *given,
+                              sgn_error *err);
+
+/* retention.c, at open: delete the Canceled and Revoked profiles whose retention has ended (all
  * their signatures expired six months ago), with their versions and jobs. Takes the write lock
  * only when there is something to delete; does nothing on a read-only store. */
 int sgn_authority__purge_expired_profiles(sgn_authority *a, sgn_error *err);
