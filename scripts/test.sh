@@ -3,10 +3,11 @@
 # the signer-local CLI suite, the rules of the reference documents (tests/rules), the end-to-end
 # suite (notation, and the hosts Ratify and kyverno-host, all built by install-deps.sh), the AWS
 # client suite (tests/aws: loopback fakes of Signer, STS, IMDS and container credentials), the
-# static plugin (scripts/build-static.sh, then tests/static, the conformance and AWS client suites
-# against it), the packages (scripts/package.sh into dist/ with the static plugin, checked by
-# tests/packaging), then an ASan+UBSan build running ctest, the conformance, CLI and AWS client
-# suites again, then the build matrix (scripts/check-build-matrix.sh: 4 build types x gcc/clang +
+# static plugin (scripts/build-static.sh, then tests/static, including the distroless/static:nonroot
+# root test, and the conformance, e2e and AWS client suites against it), the packages
+# (scripts/package.sh into dist/ with the static plugin, checked by tests/packaging), then an
+# ASan+UBSan build running ctest, the conformance, CLI and AWS client suites again, then the build
+# matrix (scripts/check-build-matrix.sh: 4 build types x gcc/clang +
 # dpkg-buildflags). Every build here uses -DSGN_WERROR=ON.
 # Every step runs (unless what it needs failed), a summary follows, and the exit status is non-zero
 # if anything failed.
@@ -129,7 +130,9 @@ fi
 
 # ---- static plugin (musl, no shared library; scripts/build-static.sh) ----
 # The dependencies are built once into build-static/deps and reused while their pins stay the same.
-# tests/aws needs signer-local from build/ behind its fake Signer.
+# tests/static (tests/static/test_distroless.py: a distroless/static:nonroot-like root, read-only,
+# as uid 65532; needs root and unshare, as here), tests/e2e and tests/aws need signer-local from
+# build/ (behind the fake Signer, and making the stores).
 STATIC_BIN="$ROOT/build-static/$PLUGIN_REL"
 if step "build (build-static/, static plugin)" plain 5400 env JOBS="$JOBS" scripts/build-static.sh; then
     pytest_suite "static plugin suite" tests/static \
@@ -138,15 +141,20 @@ if step "build (build-static/, static plugin)" plain 5400 env JOBS="$JOBS" scrip
     pytest_suite "conformance suite (static plugin)" tests/conformance \
         SGN_PLUGIN_BIN="$STATIC_BIN" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
     if [ $built = 1 ]; then
+        # notation, Ratify and kyverno-host again, with the static plugin installed in them
+        pytest_suite "e2e suite (static plugin)" tests/e2e \
+            SGN_PLUGIN_BIN="$STATIC_BIN" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
         pytest_suite "AWS client suite (static plugin)" tests/aws \
             SGN_PLUGIN_BIN="$STATIC_BIN" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" \
             SGN_SIGV4_TOOL="$ROOT/build/tests/sigv4_tool" || true
     else
+        skip "e2e suite (static plugin)" "build/ failed: no signer-local"
         skip "AWS client suite (static plugin)" "build/ failed: no signer-local"
     fi
 else
     skip "static plugin suite" "static build failed"
     skip "conformance suite (static plugin)" "static build failed"
+    skip "e2e suite (static plugin)" "static build failed"
     skip "AWS client suite (static plugin)" "static build failed"
 fi
 

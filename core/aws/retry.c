@@ -313,8 +313,11 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
         }
         timed_out = last_rc == SGN_ETIMEOUT;
         /* an attempt whose time limit was what was left of the budget, and that used it up: the
-         * time really ran out (the only case the message says "budget") */
-        if (timed_out && cut_to_budget)
+         * time really ran out (the only case the message says "budget"). A connect timeout
+         * shorter than what was left fires earlier: that is a transient failure like any
+         * other, retried below. libcurl fires a limit only once it has fully elapsed, measured
+         * from after our start, so "used it up" is exact on the same millisecond clock. */
+        if (timed_out && cut_to_budget && (long)(sgn_mono_ms() - start) >= budget)
             goto budget_exhausted;
         if (last_rc < 0 && resp.failure != SGN_HTTP_FAIL_TRANSIENT) {
             stop = resp.failure == SGN_HTTP_FAIL_RESOLVE

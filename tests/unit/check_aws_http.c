@@ -1187,6 +1187,45 @@ START_TEST(test_retry_early_stop_is_not_a_budget_overrun)
 }
 END_TEST
 
+/* A connect timeout shorter than the budget is one transient failure: retried, and not called a
+ * budget overrun unless the time really ran out. (Before the fix the first connect timeout
+ * ended the call at once with "did not complete within the 3000 ms budget (after 1 attempt)".)
+ * A listener with backlog 0 whose queue one connection fills drops every further SYN. */
+START_TEST(test_retry_connect_timeout_is_retried)
+{
+    int port, fd = raw_socket(&port, 0), filler = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa;
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_http_response r = SGN_HTTP_RESPONSE_INIT;
+    sgn_http_opts o = {200, 0, NULL, NULL, NULL, NULL, NULL};
+    sgn_aws_retry retry = {3, 3000, 500, 0};
+    char endpoint[128];
+    sgn_aws_call call;
+    int64_t t0, took;
+
+    ck_assert_int_eq(listen(fd, 0), 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons((uint16_t)port);
+    ck_assert_int_ge(filler, 0);
+    ck_assert_int_eq(connect(filler, (struct sockaddr *)&sa, sizeof(sa)), 0);
+
+    call = base_call(endpoint, sizeof(endpoint), port);
+    t0 = mono_ms();
+    ck_assert_int_eq(sgn_aws_send(&r, &call, &o, &retry, &err), SGN_ETIMEOUT);
+    took = mono_ms() - t0;
+    close(filler);
+    close(fd);
+    ck_assert_msg(strstr(err.msg, "timed out after 200 ms connecting to") != NULL, "%s", err.msg);
+    /* attempt 1 ends at ~200 ms and its backoff is under 1 s: a second attempt always fits */
+    ck_assert_msg(strstr(err.msg, "(after 1 attempt") == NULL, "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "budget") == NULL || took >= 3000, "%s after %lld ms", err.msg,
+                  (long long)took);
+    ck_assert_msg(took < 4000, "took %lld ms", (long long)took);
+}
+END_TEST
+
 /* ---- sgn_aws_parse_error ------------------------------------------------------------------ */
 
 static const struct {
@@ -1380,6 +1419,7 @@ static Suite *aws_http_suite(void)
     tcase_add_test(tc, test_retry_unresolvable_host_not_retried);
     tcase_add_test(tc, test_retry_tls_failure_not_retried);
     tcase_add_test(tc, test_retry_early_stop_is_not_a_budget_overrun);
+    tcase_add_test(tc, test_retry_connect_timeout_is_retried);
     tcase_add_loop_test(tc, test_parse_error, 0, N(perr_cases));
     tcase_add_loop_test(tc, test_xml_text, 0, N(xml_cases));
     tcase_add_test(tc, test_xml_text_uses_length);
