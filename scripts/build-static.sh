@@ -97,7 +97,9 @@ done
 
 # ---- helpers ---------------------------------------------------------------------------------
 COMPILER_ID=$({ "$CC_MUSL" -v 2>&1 | tail -n1; dpkg-query -W -f='${Version}' musl-dev linux-libc-dev; } | tr '\n' ' ')
-BASE_CFLAGS="-O2 -pipe -fstack-protector-strong"
+# Every function and object in its own section, so that the plugin's link (--gc-sections) keeps
+# only what is reachable from it.
+BASE_CFLAGS="-O2 -pipe -fstack-protector-strong -ffunction-sections -fdata-sections"
 
 # musl-gcc sees musl's headers only; OpenSSL also wants a few of Linux's (linux/mman.h). Offer
 # those three directories, not /usr/include (glibc's). Through the environment rather than a flag,
@@ -172,7 +174,11 @@ finish() {   # finish NAME: drop other cached builds of NAME, mark this one comp
 # relative paths, so no absolute path reaches the objects.
 OPENSSL_FLAGS="linux-x86_64 --prefix=/usr/local --openssldir=/usr/local/ssl --libdir=lib
  no-shared no-module no-engine no-dso no-tests no-legacy no-comp no-ssl3 no-dtls no-srp
- no-afalgeng no-ktls no-filenames no-capieng no-padlockeng no-ui-console"
+ no-afalgeng no-ktls no-filenames no-capieng no-padlockeng no-ui-console
+ no-deprecated no-aria no-bf no-blake2 no-camellia no-cast no-cmac no-cmp no-cms no-ct no-des
+ no-dsa no-ec2m no-gost no-idea no-md4 no-mdc2 no-nextprotoneg no-ocb no-ocsp no-rc2 no-rc4
+ no-rc5 no-rfc3779 no-rmd160 no-scrypt no-seed no-siphash no-siv no-sm2 no-sm3 no-sm4 no-srtp
+ no-ts no-whirlpool no-async"
 OPENSSL_KEY=$(dep_key "${SRC_SHA[openssl]}" "$OPENSSL_FLAGS" "$BASE_CFLAGS")
 if begin openssl "3.0.22-$OPENSSL_KEY"; then
     unpack "${SRC_FILE[openssl]}" "$WORK/src"
