@@ -309,9 +309,9 @@ static int der_sequence(const unsigned char **p, long avail, long *content_len)
  * x_pubkey.c), without the key decoding d2i_X509 attempts after it. That decoding is
  * opportunistic: its failures are discarded (only an out-of-memory fails d2i_X509), so a
  * certificate is accepted here exactly when d2i_X509 accepts it. It is also where d2i_X509 spends
- * most of its time, in OpenSSL 3's decoder machinery (about 3 ms for a chain of three in a fresh
- * process), which a hash of the TBSCertificate bytes has no use for. tests/unit/check_x509.c
- * compares both on mutated certificates. */
+ * most of its time, in OpenSSL 3's decoder machinery (8.8M instructions, 1.7 ms, for a chain of
+ * three in a fresh process), which a hash of the TBSCertificate bytes has no use for.
+ * tests/unit/check_x509.c compares both on mutated certificates. */
 typedef struct {
     X509_ALGOR *algor;
     ASN1_BIT_STRING *public_key;
