@@ -20,7 +20,10 @@ if(SGN_STATIC)
     get_filename_component(_n "${_p}" NAME)
     add_compile_options(-ffile-prefix-map=${_p}=/deps/${_n})
   endforeach()
-  add_link_options(-static -s -Wl,--build-id=none)
+  # Only what the plugin reaches: every function and object in its own section (the
+  # dependencies are built the same way) and the rest dropped at the link.
+  add_compile_options(-ffunction-sections -fdata-sections)
+  add_link_options(-static -s -Wl,--build-id=none -Wl,--gc-sections)
   set(CMAKE_C_ARCHIVE_CREATE "<CMAKE_AR> qcD <TARGET> <LINK_FLAGS> <OBJECTS>")
   set(CMAKE_C_ARCHIVE_APPEND "<CMAKE_AR> qD <TARGET> <LINK_FLAGS> <OBJECTS>")
   set(CMAKE_C_ARCHIVE_FINISH "<CMAKE_RANLIB> -D <TARGET>")

@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "curl_lazy.h"
-#include <openssl/rand.h>
 
 #include "sgn/buf.h"
 #include "sgn/util.h"
@@ -64,8 +63,10 @@ static int uniform01(double *out, sgn_error *err)
     unsigned char b[8];
     uint64_t v = 0;
 
-    if (RAND_bytes(b, sizeof(b)) != 1)
-        return sgn_error_set_openssl(err, "RAND_bytes");
+    int rc;
+
+    if ((rc = sgn_random_bytes(b, sizeof(b), err)) < 0)
+        return rc;
     for (size_t i = 0; i < sizeof(b); i++)
         v = (v << 8) | b[i];
     *out = (double)(v >> 11) * (1.0 / 9007199254740992.0);

@@ -422,6 +422,94 @@ START_TEST(test_tbs_hash_rejects)
 }
 END_TEST
 
+/* sgn_x509_tbs_sha384_hex reads the certificate with its own copy of OpenSSL's X509 template (no
+ * public key decoding): it must accept exactly what d2i_X509 accepts. Seeded byte mutations of
+ * our chain and of AWS's root (flips, truncations, insertions, length bytes), each judged by
+ * both. */
+static void same_verdict_as_d2i(const unsigned char *der, size_t len)
+{
+    sgn_error err = SGN_ERROR_INIT;
+    const unsigned char *p = der;
+    X509 *x = len > 0 ? d2i_X509(NULL, &p, (long)len) : NULL;
+    int want = x != NULL && p == der + len;
+    char out[97];
+    int got = sgn_x509_tbs_sha384_hex(out, der, len, &err) == SGN_OK;
+
+    X509_free(x);
+    ERR_clear_error();
+    ck_assert_msg(got == want, "d2i_X509 %s a %zu-byte input, sgn_x509_tbs_sha384_hex %s it (%s)",
+                  want ? "accepts" : "rejects", len, got ? "accepts" : "rejects", err.msg);
+}
+
+START_TEST(test_tbs_hash_accepts_as_d2i)
+{
+    sgn_error err = SGN_ERROR_INIT;
+    pki p;
+    X509 *root = aws_root();
+    X509 *certs[4];
+    uint32_t seed = 12345;
+    int c, accepted = 0, total = 0;
+
+    pki_make(&p);
+    certs[0] = p.chain[0];
+    certs[1] = p.chain[1];
+    certs[2] = p.chain[2];
+    certs[3] = root;
+    for (c = 0; c < 4; c++) {
+        unsigned char *der = NULL, *m;
+        size_t len = 0;
+
+        ck_assert_sgn_ok(sgn_x509_to_der(&der, &len, certs[c], &err), &err);
+        same_verdict_as_d2i(der, len);
+        m = malloc(len + 8);
+        for (int i = 0; i < 1500; i++) {
+            size_t mlen = len, pos;
+            memcpy(m, der, len);
+            seed = seed * 1103515245u + 12345u;
+            pos = (seed >> 8) % len;
+            switch (i % 5) {
+            case 0: /* flip one byte */
+                m[pos] ^= (unsigned char)(1u << ((seed >> 3) % 8));
+                break;
+            case 1: /* set a byte to a tag or length byte */
+                m[pos] = (unsigned char[]){0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x13,
+                                           0x17, 0x18, 0x30, 0x31, 0x80, 0x81, 0x82, 0xa0,
+                                           0xa1, 0xa2, 0xa3, 0xff}[(seed >> 4) % 20];
+                break;
+            case 2: /* truncate */
+                mlen = pos;
+                break;
+            case 3: /* insert a byte */
+                memmove(m + pos + 1, m + pos, len - pos);
+                m[pos] = (unsigned char)(seed >> 16);
+                mlen = len + 1;
+                break;
+            default: /* delete a byte */
+                memmove(m + pos, m + pos + 1, len - pos - 1);
+                mlen = len - 1;
+                break;
+            }
+            same_verdict_as_d2i(m, mlen);
+            total++;
+            {
+                const unsigned char *q = m;
+                X509 *x = d2i_X509(NULL, &q, (long)mlen);
+                accepted += x != NULL;
+                X509_free(x);
+                ERR_clear_error();
+            }
+        }
+        free(m);
+        free(der);
+    }
+    /* both verdicts occur, or the comparison proves little */
+    ck_assert_int_gt(accepted, 100);
+    ck_assert_int_lt(accepted, total - 100);
+    X509_free(root);
+    pki_free(&p);
+}
+END_TEST
+
 START_TEST(test_chain_hashes)
 {
     sgn_error err = SGN_ERROR_INIT;
@@ -794,6 +882,7 @@ static Suite *x509_suite(void)
     tcase_add_test(tc, test_tbs_hash_own);
     tcase_add_test(tc, test_tbs_hash_aws_root);
     tcase_add_test(tc, test_tbs_hash_rejects);
+    tcase_add_test(tc, test_tbs_hash_accepts_as_d2i);
     tcase_add_test(tc, test_chain_hashes);
     suite_add_tcase(s, tc);
 

@@ -37,6 +37,8 @@ void sgn_time_format_iso_offset(char out[32], int64_t sec);
  * or Unix epoch seconds (may be fractional; truncated). */
 int sgn_time_parse_cli(int64_t *sec, const char *s, sgn_error *err);
 
+/* n bytes from the kernel's CSPRNG (getrandom; RAND_bytes where the kernel lacks it). */
+int sgn_random_bytes(void *out, size_t n, sgn_error *err);
 /* Random UUID v4 in canonical lower-case form; out must hold 37 bytes. */
 int sgn_random_uuid(char out[37], sgn_error *err);
 /* n random characters from [A-Za-z0-9] plus a NUL; out must hold n+1 bytes. */
