@@ -37,5 +37,9 @@ void open_envelope(sgn_envelope_info *info, const cJSON *res, const char *type);
 const char *ext(const sgn_envelope_info *info, const char *key);
 /* GetRevocationStatus for an envelope signed at ts; the number of revoked entities. */
 int revocation_count(const sgn_envelope_info *info, int64_t ts, cJSON **out_list);
+/* The same through handle a, without Check assertions (forked children call it): -1 with err
+ * set on failure; *out_list (if not NULL) gets the answer. */
+int revocation_count_on(sgn_authority *a, const sgn_envelope_info *info, int64_t ts,
+                        cJSON **out_list, sgn_error *err);
 
 #endif

@@ -28,29 +28,7 @@
  * entities, or -1 (err set). No Check assertions: the child processes below call it. */
 static int grs_count(sgn_authority *a, const sgn_envelope_info *info, sgn_error *err)
 {
-    sgn_strlist hashes = SGN_STRLIST_INIT;
-    cJSON *in = NULL, *out = NULL, *arr;
-    size_t i;
-    int n = -1;
-
-    if (sgn_x509_chain_hashes(&hashes, (const unsigned char *const *)info->certs, info->cert_lens,
-                              info->n_certs, err) < 0)
-        goto out;
-    in = cJSON_CreateObject();
-    cJSON_AddNumberToObject(in, "signatureTimestamp", (double)T0);
-    cJSON_AddStringToObject(in, "platformId", "Notation-OCI-SHA384-ECDSA");
-    cJSON_AddStringToObject(in, "profileVersionArn", ext(info, SGN_ATTR_PROFILE_VERSION));
-    cJSON_AddStringToObject(in, "jobArn", ext(info, SGN_ATTR_SIGNING_JOB));
-    arr = cJSON_AddArrayToObject(in, "certificateHashes");
-    for (i = 0; i < hashes.len; i++)
-        cJSON_AddItemToArray(arr, cJSON_CreateString(hashes.items[i]));
-    if (sgn_authority_get_revocation_status(a, in, &out, err) == SGN_OK)
-        n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "revokedEntities"));
-out:
-    cJSON_Delete(in);
-    cJSON_Delete(out);
-    sgn_strlist_free(&hashes);
-    return n;
+    return revocation_count_on(a, info, T0, NULL, err);
 }
 
 /* The same question through the plugin's in-process backend (which opens read-only). */
