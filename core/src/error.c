@@ -5,7 +5,7 @@
 #include <string.h>
 #include <openssl/err.h>
 
-/* vprintf-style: callers' formats are checked at their own (printf-attributed) entry points. */
+/* vprintf-style: callers' formats are checked at their own (format-attributed) entry points. */
 __attribute__((format(printf, 2, 0))) static void vset(sgn_error *err, const char *fmt, va_list ap)
 {
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);

@@ -1,5 +1,5 @@
 /* The AWS Signer root certificates this project ships (the .crt files in
- * truststore/), and where AWS puts them.
+ * truststore/), and where AWS places them.
  *
  * AWS publishes one root per partition for notation users; its installers (.pkg/.msi/.rpm/.deb,
  * aws-signer-notation-cli) and distribution packages (Bottlerocket's aws-signer-notation-plugin
