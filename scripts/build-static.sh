@@ -160,6 +160,17 @@ begin() {
     mkdir -p "$WORK" "$OUT"
     return 0
 }
+cmake_dep() {   # cmake_dep NAME LABEL FLAGS: configure, build and install $WORK/src into $OUT
+    # shellcheck disable=SC2086
+    cmake -S "$WORK/src" -B "$WORK/build" -G Ninja -DCMAKE_C_COMPILER="$CC_MUSL" \
+        -DCMAKE_C_FLAGS="$BASE_CFLAGS -ffile-prefix-map=$WORK=/src/$1" \
+        -DCMAKE_INSTALL_PREFIX="$OUT" $3 >"$WORK/configure.log" 2>&1 ||
+        { tail -n 40 "$WORK/configure.log"; die "$2 configure failed"; }
+    cmake --build "$WORK/build" -j "$JOBS" >"$WORK/make.log" 2>&1 &&
+        cmake --install "$WORK/build" >>"$WORK/make.log" 2>&1 ||
+        { tail -n 40 "$WORK/make.log"; die "$2 build failed"; }
+}
+
 finish() {   # finish NAME: drop other cached builds of NAME, mark this one complete
     local d
     for d in "$DEPS_DIR/$1"-*; do
@@ -252,14 +263,7 @@ CJSON_KEY=$(dep_key "${SRC_SHA[cjson]}" "${SRC_SHA[cjson-debian]}" "$CJSON_SKIP"
 if begin cjson "1.7.15-1+deb12u4-$CJSON_KEY"; then
     unpack "${SRC_FILE[cjson]}" "$WORK/src"
     apply_debian_patches "$WORK/src" "${SRC_FILE[cjson-debian]}" $CJSON_SKIP
-    # shellcheck disable=SC2086
-    cmake -S "$WORK/src" -B "$WORK/build" -G Ninja -DCMAKE_C_COMPILER="$CC_MUSL" \
-        -DCMAKE_C_FLAGS="$BASE_CFLAGS -ffile-prefix-map=$WORK=/src/cjson" \
-        -DCMAKE_INSTALL_PREFIX="$OUT" $CJSON_FLAGS >"$WORK/configure.log" 2>&1 ||
-        { tail -n 40 "$WORK/configure.log"; die "cJSON configure failed"; }
-    cmake --build "$WORK/build" -j "$JOBS" >"$WORK/make.log" 2>&1 &&
-        cmake --install "$WORK/build" >>"$WORK/make.log" 2>&1 ||
-        { tail -n 40 "$WORK/make.log"; die "cJSON build failed"; }
+    cmake_dep cjson cJSON "$CJSON_FLAGS"
     finish cjson
 fi
 CJSON_PREFIX=$OUT
@@ -271,14 +275,7 @@ CBOR_FLAGS="-DBUILD_SHARED_LIBS=OFF -DWITH_TESTS=OFF -DWITH_EXAMPLES=OFF -DSANIT
 CBOR_KEY=$(dep_key "${SRC_SHA[libcbor]}" "$CBOR_FLAGS" "$BASE_CFLAGS")
 if begin libcbor "0.10.2-$CBOR_KEY"; then
     unpack "${SRC_FILE[libcbor]}" "$WORK/src"
-    # shellcheck disable=SC2086
-    cmake -S "$WORK/src" -B "$WORK/build" -G Ninja -DCMAKE_C_COMPILER="$CC_MUSL" \
-        -DCMAKE_C_FLAGS="$BASE_CFLAGS -ffile-prefix-map=$WORK=/src/libcbor" \
-        -DCMAKE_INSTALL_PREFIX="$OUT" $CBOR_FLAGS >"$WORK/configure.log" 2>&1 ||
-        { tail -n 40 "$WORK/configure.log"; die "libcbor configure failed"; }
-    cmake --build "$WORK/build" -j "$JOBS" >"$WORK/make.log" 2>&1 &&
-        cmake --install "$WORK/build" >>"$WORK/make.log" 2>&1 ||
-        { tail -n 40 "$WORK/make.log"; die "libcbor build failed"; }
+    cmake_dep libcbor libcbor "$CBOR_FLAGS"
     finish libcbor
 fi
 CBOR_PREFIX=$OUT
