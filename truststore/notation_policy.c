@@ -326,7 +326,7 @@ int sgn_notation_policy_prepare(sgn_buf *text, const char *config_dir,
         other = NULL;
         loaded_from = legacy;
     } else if (has_statements(other) && !cJSON_Compare(doc, other, 1)) {
-        rc = sgn_error_set(err, SGN_ECONFLICT,
+        rc = sgn_error_set(err, SGN_EINVALID,
                            "%s and %s hold different trust policies (notation 1.x reads only "
                            "the second, newer notation prefers the first): make them the same, "
                            "or remove the one you do not use, then try again",

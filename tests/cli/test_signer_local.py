@@ -1054,6 +1054,7 @@ def test_install_notation_trust_refuses_diverging_policy_files(sl, tmp_path):
     r = sl.run("install-notation-trust", "--notation-config", cfg)
     assert r.rc == 255, r
     assert "hold different trust policies" in r.err and "make them the same" in r.err
+    assert "--force" not in r.err  # --force cannot reconcile them
     assert _tree(cfg) == before
 
 

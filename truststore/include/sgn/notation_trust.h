@@ -160,7 +160,9 @@ int sgn_notation_install_policy(char **path_out, const char *config_dir,
 
 /* The two halves of sgn_notation_install_policy, so that a caller can check everything before it
  * changes anything. _prepare reads and merges as above and appends the document to *text; it
- * writes nothing. An empty or blank policy file (AWS's installer ships one) counts as absent.
+ * writes nothing. An empty or blank policy file (AWS's installer ships one), or a version "1.0"
+ * one without statements, counts as absent; when trustpolicy.oci.json and trustpolicy.json both
+ * hold statements and differ, it is SGN_EINVALID (no force can pick one for the user).
  * _write writes text to both policy files (creating config_dir 0755); *path_out (if not NULL)
  * is the malloc'd path of trustpolicy.oci.json. Errors: SGN_EINVALID (a symlinked or unparsable
  * policy file, an invalid statement), SGN_ECONFLICT (a scope held by another statement, without
