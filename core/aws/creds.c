@@ -236,10 +236,7 @@ int sgn_aws__http_attempts(sgn_http_response *resp, sgn_aws__chain *ch, const ch
         if (rc == SGN_OK && resp->status < 500)
             break;
         if (rc < 0 && resp->failure != SGN_HTTP_FAIL_TRANSIENT) {
-            stop = resp->failure == SGN_HTTP_FAIL_RESOLVE
-                       ? "; a host name that does not resolve is not retried"
-                   : resp->failure == SGN_HTTP_FAIL_TLS ? "; a TLS verification failure is not retried"
-                                                        : "";
+            stop = sgn_http_failure_not_retried(resp->failure);
             break;
         }
         if (attempt >= attempts || sgn_aws__budget_spent(ch))
@@ -248,8 +245,8 @@ int sgn_aws__http_attempts(sgn_http_response *resp, sgn_aws__chain *ch, const ch
                      attempt);
     }
     if (rc < 0)
-        sgn_error_set(err, rc, "%s (after %d attempt%s%s)", e2.msg, attempt,
-                      attempt == 1 ? "" : "s", stop ? stop : "");
+        sgn_error_set(err, rc, "%s (after %d attempt%s%s%s)", e2.msg, attempt,
+                      attempt == 1 ? "" : "s", stop ? "; " : "", stop ? stop : "");
     return rc;
 }
 

@@ -414,6 +414,21 @@ static int transport_error(CURL *h, CURLcode cc, const char *errbuf, const xfer 
     return sgn_error_set(err, SGN_ENETWORK, "HTTP request to %s failed: %s", origin, why);
 }
 
+const char *sgn_http_failure_not_retried(int failure)
+{
+    switch (failure) {
+    case SGN_HTTP_FAIL_NONE:
+    case SGN_HTTP_FAIL_TRANSIENT:
+        return NULL;
+    case SGN_HTTP_FAIL_RESOLVE:
+        return "a host name that does not resolve is not retried";
+    case SGN_HTTP_FAIL_TLS:
+        return "a TLS verification failure is not retried";
+    default:
+        return "this failure is not retried";
+    }
+}
+
 int sgn_http_send(sgn_http_response *out, const sgn_http_request *req, const sgn_http_opts *o,
                   sgn_error *err)
 {

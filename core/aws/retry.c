@@ -321,11 +321,7 @@ int sgn_aws_send(sgn_http_response *out, const sgn_aws_call *call, const sgn_htt
         if (timed_out && cut_to_budget && (long)(sgn_mono_ms() - start) >= budget)
             goto budget_exhausted;
         if (last_rc < 0 && resp.failure != SGN_HTTP_FAIL_TRANSIENT) {
-            stop = resp.failure == SGN_HTTP_FAIL_RESOLVE
-                       ? "a host name that does not resolve is not retried"
-                   : resp.failure == SGN_HTTP_FAIL_TLS
-                       ? "a TLS verification failure is not retried"
-                       : "this failure is not retried";
+            stop = sgn_http_failure_not_retried(resp.failure);
             break;
         }
         if (last_rc == SGN_OK) {

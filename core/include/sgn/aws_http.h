@@ -57,6 +57,11 @@ typedef enum sgn_http_failure {
     SGN_HTTP_FAIL_OTHER             /* anything else (a response too large, ...) */
 } sgn_http_failure;
 
+/* Why a transport failure of this kind (sgn_http_failure) is not retried, as a message fragment
+ * ("a host name that does not resolve is not retried"); NULL for SGN_HTTP_FAIL_NONE and
+ * SGN_HTTP_FAIL_TRANSIENT, which are. A static string. */
+const char *sgn_http_failure_not_retried(int failure);
+
 typedef struct sgn_http_response {
     long status;
     sgn_kv *headers;                /* names as received; the last block after redirects/100 */
