@@ -121,6 +121,79 @@ int sgn_authority_root_pem(sgn_authority *a, char **pem, sgn_error *err);
  * Output: certificates: [{certificate (base64 DER), tbsSha384 (hex)}]. */
 int sgn_authority_describe_chain(sgn_authority *a, cJSON **out, sgn_error *err);
 
+/* ---- Accounts, callers and cross-account sharing (issue 9) ----
+ *
+ * A store holds any number of accounts; an account exists once it has an access key (or is the
+ * store's own account, fixed at creation). Each profile belongs to the account that created it
+ * (its ARN names that account). Every operation acts as the handle's current caller:
+ *   - PutSigningProfile, ListSigningProfiles, ListSigningJobs: the caller's own account;
+ *   - operations naming a profile take `profileOwner` (default: the caller's account); another
+ *     account's profile may be used only as a permission statement allows it
+ *     (cross-account-signing.txt; developer guide, AddProfilePermission): actions
+ *     signer:SignPayload, signer:StartSigningJob, signer:GetSigningProfile, signer:RevokeSignature,
+ *     principal an account id or a role ARN, optional profileVersion; anything else is
+ *     403 AccessDeniedException with AWS's message shape ("User: <principal ARN> is not authorized
+ *     to perform: signer:<Action> on resource: <profile ARN>");
+ *   - SignPayload through a grant records jobOwner = profile owner, jobInvoker = caller account,
+ *     and the signature carries the owner's profile version ARN.
+ * Without sgn_authority_set_caller the caller is the store's own account's root
+ * (arn:<partition>:iam::<account>:root): the signer-local CLI and the in-process plugin backend. */
+typedef struct sgn_caller {
+    const char *account;     /* 12 digits */
+    const char *principal;   /* arn:<partition>:iam::<account>:root | :user/NAME | :role/NAME */
+} sgn_caller;
+
+/* Act as caller from now on (the strings are copied). NULL restores the store's own account.
+ * SGN_EINVALID for an account that is not 12 digits or a principal of another account. */
+int sgn_authority_set_caller(sgn_authority *a, const sgn_caller *caller, sgn_error *err);
+
+/* Profile permissions (AWS Signer API: AddProfilePermission, ListProfilePermissions,
+ * RemoveProfilePermission). Inputs and outputs are the API's members (research/aws-signer-api.md
+ * §1.4): add takes profileName, action, principal, statementId, profileVersion?, revisionId?
+ * and returns revisionId; list takes profileName, nextToken? and returns revisionId,
+ * policySizeBytes, permissions [{action, principal, statementId, profileVersion}], nextToken;
+ * remove takes profileName, statementId, revisionId and returns revisionId. Only the profile's
+ * owner may call them. A revisionId that is not the profile's current one is
+ * 409 ConflictException; a statementId in use is 409 ConflictException; an action the platform
+ * does not allow is 400 ValidationException with AWS's text. */
+int sgn_authority_add_profile_permission(sgn_authority *a, const cJSON *in, cJSON **out,
+                                         sgn_error *err);
+int sgn_authority_list_profile_permissions(sgn_authority *a, const cJSON *in, cJSON **out,
+                                           sgn_error *err);
+int sgn_authority_remove_profile_permission(sgn_authority *a, const cJSON *in, cJSON **out,
+                                            sgn_error *err);
+
+/* Tags on a signing profile's ARN (TagResource: resourceArn, tags; UntagResource: resourceArn,
+ * tagKeys; ListTagsForResource: resourceArn -> tags). The guide's limits (at most 50 tags, key and
+ * value patterns); only the owner; an ARN that names no profile is 404 NotFoundException, a
+ * malformed one 400 BadRequestException. */
+int sgn_authority_tag_resource(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err);
+int sgn_authority_untag_resource(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err);
+int sgn_authority_list_tags_for_resource(sgn_authority *a, const cJSON *in, cJSON **out,
+                                         sgn_error *err);
+
+/* Access keys for `serve` (IAM's shapes). create takes accountId, principal? (default the
+ * account's root), temporary? (true: an ASIA key with a session token, durationSeconds?) and
+ * returns {"AccessKey": {UserName?, AccessKeyId, Status: "Active", SecretAccessKey,
+ * SessionToken?, Expiration?, CreateDate}} as `aws iam create-access-key` prints it; the secret
+ * is shown only then. list takes accountId? and returns {"AccessKeyMetadata": [{AccessKeyId,
+ * Status, CreateDate, AccountId, Principal}]} (no secret). update takes AccessKeyId, Status
+ * ("Active" | "Inactive"); delete takes AccessKeyId. Secrets live in the store's database, which
+ * is 0600. */
+int sgn_authority_create_access_key(sgn_authority *a, const cJSON *in, cJSON **out,
+                                    sgn_error *err);
+int sgn_authority_list_access_keys(sgn_authority *a, const cJSON *in, cJSON **out,
+                                   sgn_error *err);
+int sgn_authority_update_access_key(sgn_authority *a, const cJSON *in, cJSON **out,
+                                    sgn_error *err);
+int sgn_authority_delete_access_key(sgn_authority *a, const cJSON *in, cJSON **out,
+                                    sgn_error *err);
+/* The lookup sgn_sigv4_verify calls (ctx is the sgn_authority *; see sgn/aws_sigv4_verify.h for
+ * the contract: SGN_ENOTFOUND for an unknown id). */
+struct sgn_sigv4_key;
+int sgn_authority_lookup_access_key(void *ctx, const char *access_key_id,
+                                    struct sgn_sigv4_key *key, sgn_error *err);
+
 /* The in-process local Signer as a backend. The store is opened on first use: read-only for
  * GetRevocationStatus (so verification works on a read-only store and never changes it),
  * read-write for SignPayload. */
