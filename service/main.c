@@ -52,6 +52,11 @@ const sl_command sl_commands[] = {
     {"revoke-certificate", &sl_op_revoke_certificate, NULL,
      "Revoke a certificate the store issued, by the hex SHA-384 of its TBSCertificate "
      "(extension)."},
+    {"lookup-events", NULL, sl_cmd_lookup_events,
+     "Print the audit trail of `serve` as `aws cloudtrail lookup-events` prints CloudTrail's: "
+     "{\"Events\": [...]}, newest first; filters --start-time, --end-time, --event-name, "
+     "--principal ARN, --resource-name ARN|NAME, --max-results N (default 50); --audit-log FILE "
+     "(default <store>/audit.jsonl) (extension)."},
     {"export-root", NULL, sl_cmd_export_root,
      "Print the store's root certificate as PEM, or write it to --output-file (extension)."},
     {"install-notation-trust", NULL, sl_cmd_install_notation_trust,

@@ -167,4 +167,9 @@ int sl_cmd_export_root(sl_ctx *ctx, int argc, char **argv, sgn_error *err);
 int sl_cmd_install_notation_trust(sl_ctx *ctx, int argc, char **argv, sgn_error *err);
 int sl_cmd_validate_trust_policy(sl_ctx *ctx, int argc, char **argv, sgn_error *err);
 
+/* --- serve and its audit trail (serve/cli.c, cmd_lookup.c) ---------------------------------- */
+
+int sl_cmd_serve(sl_ctx *ctx, int argc, char **argv, sgn_error *err);
+int sl_cmd_lookup_events(sl_ctx *ctx, int argc, char **argv, sgn_error *err);
+
 #endif
