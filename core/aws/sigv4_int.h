@@ -30,4 +30,20 @@ int sgn_sigv4__compute(sgn_sigv4_output *out, const sgn_sigv4__request *r, const
 /* Lowercase hex SHA-256 of data. */
 int sgn_sigv4__sha256_hex(char out[65], const void *data, size_t len, sgn_error *err);
 
+/* The parameters of an AWS4-HMAC-SHA256 Authorization value (sigv4_verify.c), each NULL when
+ * absent. `scheme_ok` is 0 when the value does not start with AWS4-HMAC-SHA256: the parameters are
+ * then all NULL. Parameters are separated by commas and/or whitespace, as AWS tokenises them. */
+typedef struct sgn_sigv4__auth {
+    int scheme_ok;
+    char *credential;
+    char *signed_headers;
+    char *signature;
+} sgn_sigv4__auth;
+
+/* Parse value into *a. A parameter without '=' or given twice is a 403
+ * IncompleteSignatureException (err set as a service error); missing parameters are not an error
+ * here (the caller names all of them, with the date, in one message, as AWS does). */
+int sgn_sigv4__parse_authorization(sgn_sigv4__auth *a, const char *value, sgn_error *err);
+void sgn_sigv4__auth_free(sgn_sigv4__auth *a);
+
 #endif
