@@ -401,8 +401,6 @@ int sv_serve(const sv_serve_opts *o, sgn_error *err)
     }
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     port = info ? info->port : o->port;
-    if (o->port_file != NULL && (rc = write_port_file(o->port_file, port, err)) < 0)
-        goto out;
     fprintf(stderr,
             "signer-local serve: listening on %s://%s%s%s:%u (store %s, region %s, account %s, "
             "%u worker threads, audit %s, quota %s)\n",
@@ -411,6 +409,9 @@ int sv_serve(const sv_serve_opts *o, sgn_error *err)
             srv.store_dir, srv.svc.region, srv.svc.account, threads, o->audit_log,
             o->quota_rps > 0 ? "on" : "off");
     fflush(stderr);
+    /* Last: a test waiting for the port file finds the startup line already written. */
+    if (o->port_file != NULL && (rc = write_port_file(o->port_file, port, err)) < 0)
+        goto out;
 
     while (sigwait(&sigs, &sig) != 0)
         ;
