@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command: dependencies, build, unit tests (ctest), the plugin conformance suite,
-# the signer-local CLI suite, the rules of the reference documents (tests/rules), the end-to-end
+# the signer-local CLI and serve suites, the rules of the reference documents (tests/rules), the end-to-end
 # suite (notation, and the hosts Ratify and kyverno-host, all built by install-deps.sh), the AWS
 # client suite (tests/aws: loopback fakes of Signer, STS, IMDS and container credentials), the
 # static plugin (scripts/build-static.sh, then tests/static, including the distroless/static:nonroot
@@ -109,6 +109,8 @@ if [ $built = 1 ]; then
         SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
     pytest_suite "signer-local CLI suite" tests/cli \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
+    pytest_suite "signer-local serve suite" tests/service \
+        SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
     pytest_suite "rules" tests/rules \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" || true
     # tests/e2e/test_ratify.py and test_kyverno_host.py find ratify and kyverno-host in
@@ -123,6 +125,7 @@ else
     skip "unit tests (ctest)" "build failed"
     skip "conformance suite" "build failed"
     skip "signer-local CLI suite" "build failed"
+    skip "signer-local serve suite" "build failed"
     skip "rules" "build failed"
     skip "e2e suite" "build failed"
     skip "AWS client suite" "build failed"
@@ -186,6 +189,8 @@ if [ $asan_built = 1 ]; then
         SGN_PLUGIN_BIN="$ROOT/build-asan/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" || true
     pytest_suite "signer-local CLI suite under ASan/UBSan" tests/cli \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" || true
+    pytest_suite "signer-local serve suite under ASan/UBSan" tests/service \
+        SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" || true
     pytest_suite "AWS client suite under ASan/UBSan" tests/aws \
         SGN_PLUGIN_BIN="$ROOT/build-asan/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" \
         SGN_SIGV4_TOOL="$ROOT/build-asan/tests/sigv4_tool" || true
@@ -193,6 +198,7 @@ else
     skip "unit tests under ASan/UBSan (ctest)" "sanitizer build failed"
     skip "conformance suite under ASan/UBSan" "sanitizer build failed"
     skip "signer-local CLI suite under ASan/UBSan" "sanitizer build failed"
+    skip "signer-local serve suite under ASan/UBSan" "sanitizer build failed"
     skip "AWS client suite under ASan/UBSan" "sanitizer build failed"
 fi
 
