@@ -17,6 +17,7 @@
 
 #include "sgn/buf.h"
 #include "sgn/util.h"
+#include "sigv4_int.h"
 
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 
@@ -319,7 +320,7 @@ static int chdr_set(chdr *h, const char *name, const char *value, size_t order, 
 
 /* ---- hashing ------------------------------------------------------------------------------ */
 
-static int sha256_hex(char out[65], const void *data, size_t len, sgn_error *err)
+int sgn_sigv4__sha256_hex(char out[65], const void *data, size_t len, sgn_error *err)
 {
     unsigned char md[32];
     unsigned int mdlen = 0;
@@ -419,54 +420,30 @@ static int format_amz_date(char out[17], int64_t t, sgn_error *err)
     return SGN_OK;
 }
 
-int sgn_sigv4_sign(sgn_sigv4_output *out, const sgn_sigv4_input *in, const sgn_aws_creds *creds,
-                   sgn_error *err)
+/* The canonical request, string to sign and signature of r, shared by the signer and the verifier
+ * (sigv4_int.h). Fills out's canonical_request, string_to_sign, signed_headers and
+ * signature; the derived keys are wiped before returning. */
+int sgn_sigv4__compute(sgn_sigv4_output *out, const sgn_sigv4__request *r, const char *secret,
+                       sgn_error *err)
 {
-    sgn_sigv4_output o = SGN_SIGV4_OUTPUT_INIT;
-    sgn_buf cr = SGN_BUF_INIT, sts = SGN_BUF_INIT, sh = SGN_BUF_INIT, auth = SGN_BUF_INIT;
-    sgn_buf kseed = SGN_BUF_INIT;
+    sgn_buf cr = SGN_BUF_INIT, sts = SGN_BUF_INIT, sh = SGN_BUF_INIT, kseed = SGN_BUF_INIT;
     chdr *hs = NULL;
     size_t nh = 0, i;
     char datestamp[9], body_hash[65], cr_hash[65];
     unsigned char k1[32], k2[32];
     EVP_MAC *mac = NULL;
-    const char *token = creds != NULL ? creds->session_token : NULL;
-    int sign_token;
     int rc;
 
-    if (token != NULL && token[0] == '\0')
-        token = NULL;
-    if (out == NULL)
-        return sgn_error_set(err, SGN_EINVALID, "SigV4: no output");
-    if ((rc = check_input(in, creds, err)) < 0)
-        goto out;
-    sign_token = token != NULL && !in->omit_session_token;
-    if ((rc = format_amz_date(o.amz_date, in->time, err)) < 0)
-        goto out;
-    memcpy(datestamp, o.amz_date, 8);
+    if (r->amz_date == NULL || strlen(r->amz_date) != 16)
+        return sgn_error_set(err, SGN_EINVALID, "SigV4: the request date is not 16 characters");
+    memcpy(datestamp, r->amz_date, 8);
     datestamp[8] = '\0';
-
-    /* Headers: the caller's plus X-Amz-Date and (maybe) X-Amz-Security-Token. */
-    if ((hs = calloc(in->n_headers + 2, sizeof(*hs))) == NULL) {
+    if ((hs = calloc(r->n_headers + 1, sizeof(*hs))) == NULL) {
         rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
         goto out;
     }
-    for (i = 0; i < in->n_headers; i++, nh++)
-        if ((rc = chdr_set(&hs[nh], in->headers[i].key, in->headers[i].value, nh, err)) < 0) {
-            nh++;
-            goto out;
-        }
-    if ((rc = chdr_set(&hs[nh], "x-amz-date", o.amz_date, nh, err)) < 0) {
-        nh++;
-        goto out;
-    }
-    nh++;
-    if (sign_token) {
-        if (strpbrk(token, "\r\n") != NULL) {
-            rc = sgn_error_set(err, SGN_EINVALID, "SigV4: the session token contains CR or LF");
-            goto out;
-        }
-        rc = chdr_set(&hs[nh], "x-amz-security-token", token, nh, err);
+    for (i = 0; i < r->n_headers; i++) {
+        rc = chdr_set(&hs[nh], r->headers[i].key, r->headers[i].value, nh, err);
         nh++;
         if (rc < 0)
             goto out;
@@ -474,10 +451,10 @@ int sgn_sigv4_sign(sgn_sigv4_output *out, const sgn_sigv4_input *in, const sgn_a
     qsort(hs, nh, sizeof(*hs), chdr_cmp);
 
     /* Canonical request. */
-    if ((rc = sgn_buf_printf(&cr, err, "%s\n", in->method)) < 0 ||
-        (rc = canonical_uri_append(&cr, in->path, in->normalize_path, err)) < 0 ||
+    if ((rc = sgn_buf_printf(&cr, err, "%s\n", r->method)) < 0 ||
+        (rc = canonical_uri_append(&cr, r->path, r->normalize_path, err)) < 0 ||
         (rc = sgn_buf_puts(&cr, "\n", err)) < 0 ||
-        (rc = canonical_query_append(&cr, in->query, err)) < 0 ||
+        (rc = canonical_query_append(&cr, r->query, err)) < 0 ||
         (rc = sgn_buf_puts(&cr, "\n", err)) < 0)
         goto out;
     for (i = 0; i < nh; i++) {
@@ -493,17 +470,18 @@ int sgn_sigv4_sign(sgn_sigv4_output *out, const sgn_sigv4_input *in, const sgn_a
         if (rc < 0)
             goto out;
     }
-    if ((rc = sha256_hex(body_hash, in->body_len ? (const void *)in->body : (const void *)"",
-                         in->body_len, err)) < 0)
+    if ((rc = sgn_sigv4__sha256_hex(body_hash,
+                                    r->body_len ? (const void *)r->body : (const void *)"",
+                                    r->body_len, err)) < 0)
         goto out;
     if ((rc = sgn_buf_printf(&cr, err, "\n\n%s\n%s", sgn_buf_cstr(&sh), body_hash)) < 0)
         goto out;
 
     /* String to sign. */
-    if ((rc = sha256_hex(cr_hash, cr.data, cr.len, err)) < 0)
+    if ((rc = sgn_sigv4__sha256_hex(cr_hash, cr.data, cr.len, err)) < 0)
         goto out;
     if ((rc = sgn_buf_printf(&sts, err, SIGV4_ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s",
-                             o.amz_date, datestamp, in->region, in->service, cr_hash)) < 0)
+                             r->amz_date, datestamp, r->region, r->service, cr_hash)) < 0)
         goto out;
 
     /* Key derivation and signature. */
@@ -511,29 +489,18 @@ int sgn_sigv4_sign(sgn_sigv4_output *out, const sgn_sigv4_input *in, const sgn_a
         rc = sgn_error_set_openssl(err, "fetching HMAC for SigV4");
         goto out;
     }
-    if ((rc = sgn_buf_printf(&kseed, err, "AWS4%s", creds->secret_access_key)) < 0 ||
+    if ((rc = sgn_buf_printf(&kseed, err, "AWS4%s", secret)) < 0 ||
         (rc = hmac256(mac, k1, kseed.data, kseed.len, datestamp, 8, err)) < 0 ||
-        (rc = hmac256(mac, k2, k1, 32, in->region, strlen(in->region), err)) < 0 ||
-        (rc = hmac256(mac, k1, k2, 32, in->service, strlen(in->service), err)) < 0 ||
+        (rc = hmac256(mac, k2, k1, 32, r->region, strlen(r->region), err)) < 0 ||
+        (rc = hmac256(mac, k1, k2, 32, r->service, strlen(r->service), err)) < 0 ||
         (rc = hmac256(mac, k2, k1, 32, "aws4_request", 12, err)) < 0 ||
         (rc = hmac256(mac, k1, k2, 32, sts.data, sts.len, err)) < 0)
         goto out;
-    sgn_hex_encode(o.signature, k1, 32);
-
-    if ((rc = sgn_buf_printf(&auth, err,
-                             SIGV4_ALGORITHM " Credential=%s/%s/%s/%s/aws4_request, "
-                                             "SignedHeaders=%s, Signature=%s",
-                             creds->access_key_id, datestamp, in->region, in->service,
-                             sgn_buf_cstr(&sh), o.signature)) < 0)
+    sgn_hex_encode(out->signature, k1, 32);
+    if ((rc = buf_take(&out->canonical_request, &cr, err)) < 0 ||
+        (rc = buf_take(&out->string_to_sign, &sts, err)) < 0 ||
+        (rc = buf_take(&out->signed_headers, &sh, err)) < 0)
         goto out;
-    if ((rc = buf_take(&o.authorization, &auth, err)) < 0 ||
-        (rc = buf_take(&o.canonical_request, &cr, err)) < 0 ||
-        (rc = buf_take(&o.string_to_sign, &sts, err)) < 0 ||
-        (rc = buf_take(&o.signed_headers, &sh, err)) < 0)
-        goto out;
-    o.security_token = token;
-    *out = o;
-    memset(&o, 0, sizeof(o));
     rc = SGN_OK;
 out:
     OPENSSL_cleanse(k1, sizeof(k1));
@@ -548,6 +515,73 @@ out:
     sgn_buf_free(&cr);
     sgn_buf_free(&sts);
     sgn_buf_free(&sh);
+    return rc;
+}
+
+int sgn_sigv4_sign(sgn_sigv4_output *out, const sgn_sigv4_input *in, const sgn_aws_creds *creds,
+                   sgn_error *err)
+{
+    sgn_sigv4_output o = SGN_SIGV4_OUTPUT_INIT;
+    sgn_sigv4__request r;
+    sgn_buf auth = SGN_BUF_INIT;
+    sgn_kv *hs = NULL;
+    size_t nh = 0, i;
+    const char *token = creds != NULL ? creds->session_token : NULL;
+    int rc;
+
+    if (token != NULL && token[0] == '\0')
+        token = NULL;
+    if (out == NULL)
+        return sgn_error_set(err, SGN_EINVALID, "SigV4: no output");
+    if ((rc = check_input(in, creds, err)) < 0)
+        goto out;
+    if ((rc = format_amz_date(o.amz_date, in->time, err)) < 0)
+        goto out;
+
+    /* Headers: the caller's plus X-Amz-Date and (maybe) X-Amz-Security-Token, borrowed. */
+    if ((hs = calloc(in->n_headers + 2, sizeof(*hs))) == NULL) {
+        rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < in->n_headers; i++)
+        hs[nh++] = in->headers[i];
+    hs[nh].key = (char *)"x-amz-date";
+    hs[nh++].value = o.amz_date;
+    if (token != NULL && !in->omit_session_token) {
+        if (strpbrk(token, "\r\n") != NULL) {
+            rc = sgn_error_set(err, SGN_EINVALID, "SigV4: the session token contains CR or LF");
+            goto out;
+        }
+        hs[nh].key = (char *)"x-amz-security-token";
+        hs[nh++].value = (char *)token;
+    }
+    memset(&r, 0, sizeof(r));
+    r.method = in->method;
+    r.path = in->path;
+    r.query = in->query;
+    r.headers = hs;
+    r.n_headers = nh;
+    r.body = in->body;
+    r.body_len = in->body_len;
+    r.amz_date = o.amz_date;
+    r.region = in->region;
+    r.service = in->service;
+    r.normalize_path = in->normalize_path;
+    if ((rc = sgn_sigv4__compute(&o, &r, creds->secret_access_key, err)) < 0)
+        goto out;
+    if ((rc = sgn_buf_printf(&auth, err,
+                             SIGV4_ALGORITHM " Credential=%s/%.8s/%s/%s/aws4_request, "
+                                             "SignedHeaders=%s, Signature=%s",
+                             creds->access_key_id, o.amz_date, in->region, in->service,
+                             o.signed_headers, o.signature)) < 0 ||
+        (rc = buf_take(&o.authorization, &auth, err)) < 0)
+        goto out;
+    o.security_token = token;
+    *out = o;
+    memset(&o, 0, sizeof(o));
+    rc = SGN_OK;
+out:
+    free(hs);
     sgn_buf_free(&auth);
     sgn_sigv4_output_free(&o);
     if (rc < 0 && out != NULL)

@@ -3,7 +3,7 @@
  * Rules: research/aws-signer-api.md §3.2 (server-side verification) and §1.3 (the authentication
  * errors' names and HTTP statuses), the SigV4 algorithm of §3.1 as sgn_sigv4_sign implements it
  * (the canonical request is rebuilt by the same code, never a second copy), the skew limit of
- * 15 minutes ("RequestExpired", Signer's Common Errors). The request target is taken raw, as it
+ * 15 minutes (Signer's Common Errors; AWS answers it as InvalidSignatureException). The request target is taken raw, as it
  * came on the wire, never a framework's decoded path: `%2F` inside `/tags/{resourceArn}` must
  * survive into the canonical request. */
 #ifndef SGN_AWS_SIGV4_VERIFY_H
@@ -54,27 +54,46 @@ typedef struct sgn_sigv4_verified {
 } sgn_sigv4_verified;
 
 /* Verify req as a request to `service` in `region` at Unix time `now`. On success fills *out and
- * returns SGN_OK. Every refusal is a service error (sgn_error_set_service, request id left empty
- * for the caller to fill) with AWS's name and status:
- *   - no Authorization header: 403 MissingAuthenticationTokenException;
- *   - a malformed Authorization (not AWS4-HMAC-SHA256, no Credential/SignedHeaders/Signature,
- *     a bad scope), no X-Amz-Date, SignedHeaders without host or x-amz-date, or a header named in
- *     SignedHeaders that is absent: 403 IncompleteSignatureException;
- *   - a scope whose service, terminator or date does not match, or whose region is not `region`:
- *     403 InvalidSignatureException (naming what was expected);
- *   - an unknown access key id: 403 UnrecognizedClientException "The security token included in
- *     the request is invalid.";
- *   - a disabled key: 403 UnrecognizedClientException (same text; a disabled key is not told apart);
- *   - an expired temporary key: 403 ExpiredTokenException; a missing or different session token:
- *     403 UnrecognizedClientException;
- *   - X-Amz-Date more than 15 minutes from now: 403 InvalidSignatureException "Signature expired:
- *     <date> is now earlier than <now-15min>" (or "later than"), with AWS's compact ISO dates;
- *   - a signature that does not match (altered body, header, path, query or secret), compared in
- *     constant time: 403 InvalidSignatureException "The request signature we calculated does not
- *     match the signature you provided. Check your AWS Secret Access Key and signing method.
- *     Consult the service documentation for details." (no canonical request in the message: it
- *     would echo a session token).
- * Local failures from the lookup are passed through (SGN_EDB, ...). Secrets never enter err. */
+ * returns SGN_OK. Every refusal is a service error (sgn_error_set_service, HTTP 403, request id
+ * left empty for the caller to fill) with AWS's name and, where a public source shows it, AWS's
+ * text (sources cited in core/aws/sigv4_verify.c; "ours" marks texts with no source):
+ *   - no Authorization header: MissingAuthenticationTokenException "Missing Authentication
+ *     Token"; none but X-Amz-Signature/X-Amz-Credential in the query (a presigned URL, not
+ *     supported here): IncompleteSignatureException (ours);
+ *   - IncompleteSignatureException: a scheme other than AWS4-HMAC-SHA256, or missing Credential,
+ *     Signature, SignedHeaders or date, named together ("Authorization header requires
+ *     'Credential' parameter. ... Authorization header requires existence of either a
+ *     'X-Amz-Date' or a 'Date' header."); "'<x>' not a valid key=value pair (missing equal-sign)
+ *     in Authorization header: '<value>'."; a parameter given twice or two Authorization headers
+ *     (ours); an X-Amz-Date not YYYYMMDD'T'HHMMSS'Z' or a Date not RFC 1123 (ours); "Credential
+ *     must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got
+ *     '<credential>'"; "'<name>' is named as a SignedHeader, but it does not exist in the HTTP
+ *     request."; a temporary key's X-Amz-Security-Token sent but not signed (ours);
+ *   - InvalidSignatureException: "'Host' or ':authority' must be a 'SignedHeader' in the AWS
+ *     Authorization." (AWS answers this one as InvalidSignature, not IncompleteSignature), the same
+ *     shape for an unsigned X-Amz-Date (ours); the scope: "Date in Credential scope does not match
+ *     YYYYMMDD from ISO-8601 version of date from HTTP: '<scope>' != '<date>', from
+ *     '<amz date>'.", "Credential should be scoped to a valid region, not '<region>'. ",
+ *     "Credential should be scoped to correct service: '<service>'. ", "Credential should be
+ *     scoped with a valid terminator: 'aws4_request', not '<term>'. "; the clock, more than 15
+ *     minutes either way: "Signature expired: <date> is now earlier than <now-15min> (<now> - 15
+ *     min.)" or "Signature not yet current: <date> is still later than <now+15min> (<now> + 15
+ *     min.)"; a signed X-Amz-Content-SHA256 that is not the body's hash: "The provided
+ *     'x-amz-content-sha256' header does not match what was computed." (S3's text); a signature
+ *     that does not match (altered body, signed header, path, query or secret), compared in
+ *     constant time: "The request signature we calculated does not match the signature you
+ *     provided. Check your AWS Secret Access Key and signing method. Consult the service
+ *     documentation for details." (no canonical request in the message: it would echo a session
+ *     token);
+ *   - UnrecognizedClientException "The security token included in the request is invalid.": an
+ *     unknown access key id, a disabled key, a temporary key whose token is missing or different,
+ *     a long-term key sent with a token (none told apart);
+ *   - ExpiredTokenException "The security token included in the request is expired": a temporary
+ *     key past its expiration (checked after its token matched).
+ * The path is canonicalised normalised ("." and ".." removed, "//" collapsed) as non-S3 services
+ * sign it; a signature over the path exactly as received is accepted too (it covers the very
+ * bytes received; the suite's *-unnormalized cases sign so). Local failures from the lookup are
+ * passed through (SGN_EDB, ...). Secrets never enter err. */
 int sgn_sigv4_verify(const sgn_sigv4_request *req, const char *region, const char *service,
                      int64_t now, sgn_sigv4_key_lookup_fn lookup, void *lookup_ctx,
                      sgn_sigv4_verified *out, sgn_error *err);
