@@ -52,6 +52,34 @@ const sl_command sl_commands[] = {
     {"revoke-certificate", &sl_op_revoke_certificate, NULL,
      "Revoke a certificate the store issued, by the hex SHA-384 of its TBSCertificate "
      "(extension)."},
+    {"add-profile-permission", &sl_op_add_profile_permission, NULL,
+     "Let another account (--principal ACCOUNT_ID or a role ARN) use a profile for one action: "
+     "signer:SignPayload, signer:GetSigningProfile or signer:RevokeSignature for Notation "
+     "profiles; the first statement needs no --revision-id, later ones the current one "
+     "(AddProfilePermission)."},
+    {"list-profile-permissions", &sl_op_list_profile_permissions, NULL,
+     "List a profile's permission statements, its revisionId and policy size "
+     "(ListProfilePermissions)."},
+    {"remove-profile-permission", &sl_op_remove_profile_permission, NULL,
+     "Remove a permission statement; --revision-id must be the current one "
+     "(RemoveProfilePermission)."},
+    {"tag-resource", &sl_op_tag_resource, NULL,
+     "Add tags to a signing profile, by its ARN; at most 50 per profile (TagResource)."},
+    {"untag-resource", &sl_op_untag_resource, NULL,
+     "Remove tags from a signing profile, by key (UntagResource)."},
+    {"list-tags-for-resource", &sl_op_list_tags_for_resource, NULL,
+     "List a signing profile's tags (ListTagsForResource)."},
+    {"create-access-key", &sl_op_create_access_key, NULL,
+     "Create an access key for `serve` for --account-id (and --principal, default the "
+     "account's root); --temporary makes an ASIA key with a session token that expires after "
+     "--duration-seconds (default 43200). Prints the secret once, as `aws iam "
+     "create-access-key` does (extension)."},
+    {"list-access-keys", &sl_op_list_access_keys, NULL,
+     "List access keys, of one --account-id or all, without secrets (extension)."},
+    {"update-access-key", &sl_op_update_access_key, NULL,
+     "Set an access key's --status to Active or Inactive (extension)."},
+    {"delete-access-key", &sl_op_delete_access_key, NULL,
+     "Delete an access key (extension)."},
     {"export-root", NULL, sl_cmd_export_root,
      "Print the store's root certificate as PEM, or write it to --output-file (extension)."},
     {"install-notation-trust", NULL, sl_cmd_install_notation_trust,
@@ -89,7 +117,10 @@ static int print_help(void)
                         "real keys and\na real CA, state in a SQLite store. Commands and output "
                         "follow `aws signer`.\n\n"
                         "Store directory: --store DIR, else $%s, else "
-                        "$XDG_DATA_HOME/signer-local,\nelse ~/.local/share/signer-local.\n\n"
+                        "$XDG_DATA_HOME/signer-local,\nelse ~/.local/share/signer-local.\n"
+                        "Caller: the store's account root, or --caller-principal ARN "
+                        "(arn:aws:iam::ACCOUNT:root|user/NAME|role/NAME)\nto act as another "
+                        "account or principal.\n\n"
                         "Commands:\n",
                         SL_USAGE, SGN_LOCAL_STORE_ENV);
     for (i = 0; rc == SGN_OK && i < sl_n_commands; i++) {
@@ -184,6 +215,19 @@ int main(int argc, char **argv)
         rc = take_store(&ctx, argc, argv, &i);
         if (rc < 0)
             return usage_exit(&ctx, "argument --store: expected one argument");
+        if (rc == 0 && strncmp(argv[i], "--caller-principal", 18) == 0) {
+            if (argv[i][18] == '=') {
+                ctx.caller_principal = argv[i] + 19;
+                i++;
+                continue;
+            }
+            if (argv[i][18] == '\0' && i + 1 < argc) {
+                ctx.caller_principal = argv[i + 1];
+                i += 2;
+                continue;
+            }
+            return usage_exit(&ctx, "argument --caller-principal: expected one argument");
+        }
         if (rc == 0) {
             char msg[512];
             snprintf(msg, sizeof(msg), "unrecognized arguments: %.400s", argv[i]);

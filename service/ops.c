@@ -78,6 +78,24 @@ int sl_open_store(sl_ctx *ctx, sgn_authority **out, sgn_error *err)
     opts.create = 1;
     rc = sgn_authority_open(out, dir, &opts, err);
     free(dir);
+    if (rc == SGN_OK && ctx->caller_principal != NULL) {
+        /* arn:<partition>:iam::<account>:...: the account is the fifth field */
+        const char *p = ctx->caller_principal, *acc = NULL;
+        char account[13] = "";
+        int field;
+
+        for (field = 0; p != NULL && field < 4; field++)
+            p = (p = strchr(p, ':')) ? p + 1 : NULL;
+        acc = p;
+        if (acc != NULL && strchr(acc, ':') != NULL && strchr(acc, ':') - acc == 12)
+            memcpy(account, acc, 12);
+        sgn_caller c = {account, ctx->caller_principal};
+        if ((rc = sgn_authority_set_caller(*out, &c, err)) < 0) {
+            ctx->usage_error = 1;
+            sgn_authority_close(*out);
+            *out = NULL;
+        }
+    }
     return rc;
 }
 

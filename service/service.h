@@ -19,7 +19,8 @@
 #include "sgn/error.h"
 
 #define SL_PROG "signer-local"
-#define SL_USAGE "usage: " SL_PROG " [--store DIR] <command> [options]"
+#define SL_USAGE                                                                                \
+    "usage: " SL_PROG " [--store DIR] [--caller-principal ARN] <command> [options]"
 
 /* Help text is wrapped at this many columns. */
 #define SL_HELP_WIDTH 96
@@ -43,6 +44,7 @@ struct sl_command;
 
 typedef struct sl_ctx {
     const char *store_opt;           /* --store, or NULL */
+    const char *caller_principal;    /* --caller-principal ARN, or NULL (the store's account) */
     sl_env env;
     const struct sl_command *cmd;    /* the command being run */
     const char *operation;           /* the Signer operation in flight, for service errors */
@@ -110,7 +112,7 @@ int sl_usage_error(sl_ctx *ctx, sgn_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Resolve the store directory (--store, $SIGNER_LOCAL_STORE, XDG default) and open it with
- * opts.create = 1. */
+ * opts.create = 1, acting as --caller-principal when given. */
 int sl_open_store(sl_ctx *ctx, sgn_authority **out, sgn_error *err);
 int sl_store_dir(sl_ctx *ctx, char **out, sgn_error *err);
 
@@ -159,6 +161,18 @@ extern const sl_operation sl_op_get_signing_platform;
 extern const sl_operation sl_op_sign_payload;
 extern const sl_operation sl_op_get_revocation_status;
 extern const sl_operation sl_op_revoke_certificate;
+
+/* cmd_accounts.c */
+extern const sl_operation sl_op_add_profile_permission;
+extern const sl_operation sl_op_list_profile_permissions;
+extern const sl_operation sl_op_remove_profile_permission;
+extern const sl_operation sl_op_tag_resource;
+extern const sl_operation sl_op_untag_resource;
+extern const sl_operation sl_op_list_tags_for_resource;
+extern const sl_operation sl_op_create_access_key;
+extern const sl_operation sl_op_list_access_keys;
+extern const sl_operation sl_op_update_access_key;
+extern const sl_operation sl_op_delete_access_key;
 
 /* --- other commands (cmd_store.c, cmd_trust.c) --------------------------------------------- */
 

@@ -8,7 +8,9 @@
 #include <openssl/x509.h>
 #include "sgn/authority.h"
 
-#define SGN_STORE_SCHEMA_VERSION 1
+/* 1: one account per store. 2: profiles belong to an owner account (issue 9); the profile's tags
+ * move from its versions to the profile; profile permissions and access keys. */
+#define SGN_STORE_SCHEMA_VERSION 2
 #define SGN_STORE_DB "signer.db"
 #define SGN_STORE_KEYS "keys"
 
@@ -29,6 +31,8 @@ struct sgn_authority {
     void *clock_ctx;
     int read_only;            /* no writes: see sgn_authority_open */
     char read_only_why[128];  /* for the message of a refused write */
+    char *caller_account;     /* sgn_authority_set_caller; NULL = the store's own account */
+    char *caller_principal;   /* with caller_account */
 };
 
 typedef struct sgn_platform {
@@ -48,6 +52,8 @@ typedef struct sgn_platform {
     int needs_signing_material;  /* IoT platforms sign with an ACM certificate */
     int can_sign_payload;        /* SignPayload is only for Notation */
     int has_validity_period;     /* signatureValidityPeriod applies (Lambda, Notation only) */
+    const char *const *cross_account_actions; /* AddProfilePermission's actions, in AWS's
+                                                 order; NULL: no cross-account use */
 } sgn_platform;
 
 const sgn_platform *sgn_authority__platform(const char *id);
@@ -92,12 +98,47 @@ extern const char *const sgn_authority__categories[];       /* AWSIoT */
 /* A revocation reason: 1 to 500 characters. */
 int sgn_authority__check_reason(const char *reason, sgn_error *err);
 
-/* ARNs the store mints. Returns malloc'd strings. */
-char *sgn_authority__profile_arn(const sgn_authority *a, const char *name);
-char *sgn_authority__profile_version_arn(const sgn_authority *a, const char *name,
-                                         const char *version);
-char *sgn_authority__job_arn(const sgn_authority *a, const char *job_id);
+/* ARNs the store mints, in the owner account's name. Returns malloc'd strings. */
+char *sgn_authority__profile_arn(const sgn_authority *a, const char *owner, const char *name);
+char *sgn_authority__profile_version_arn(const sgn_authority *a, const char *owner,
+                                         const char *name, const char *version);
+char *sgn_authority__job_arn(const sgn_authority *a, const char *owner, const char *job_id);
+
+/* callers.c: who is calling. _caller_account borrows; _caller_arn is a malloc'd copy of the
+ * caller's principal ARN (arn:<partition>:iam::<account>:root by default). */
+const char *sgn_authority__caller_account(const sgn_authority *a);
 char *sgn_authority__caller_arn(const sgn_authority *a);
+/* 1 when the caller is the store's own account (any of its principals): the store's
+ * administrator (access keys, certificate revocation). */
+int sgn_authority__caller_is_admin(const sgn_authority *a);
+/* The 403 AccessDeniedException of AWS's shape: "User: <caller principal> is not authorized to
+ * perform: signer:<action> on resource: <resource>". */
+int sgn_authority__denied(sgn_authority *a, const char *action, const char *resource,
+                          sgn_error *err);
+/* May the caller perform signer:<action> on profile owner/name at version? The owner may do
+ * anything; another account only through a permission statement of the profile naming the
+ * action and the caller's account or exact role ARN, and (when the statement has one) this
+ * profileVersion. SGN_OK, the AccessDeniedException, or SGN_EDB. */
+int sgn_authority__authorize(sgn_authority *a, const char *owner, const char *name,
+                             const char *version, const char *action, sgn_error *err);
+/* The profileOwner member (default: the caller's account), checked as the API model's
+ * AccountId. *owner borrows from in or from the handle. */
+int sgn_authority__profile_owner(const char **owner, sgn_authority *a, const cJSON *in,
+                                 const char *member, sgn_error *err);
+/* Does an account exist in the store (the store's own, or one holding an access key)? */
+int sgn_authority__account_exists(sgn_authority *a, const char *account, int *exists,
+                                  sgn_error *err);
+/* A principal ARN of `account` in the store's partition: :root, :user/NAME or :role/NAME.
+ * SGN_OK or SGN_EINVALID (message says why); *kind gets "root", "user" or "role" and *name the
+ * NAME (borrowed from principal; "" for root). */
+int sgn_authority__check_principal(const sgn_authority *a, const char *principal,
+                                   const char *account, const char **kind, const char **name,
+                                   sgn_error *err);
+
+/* schema.c: create the current schema, or bring an older store up to it (one transaction);
+ * on a read-only handle of an older store, present the current shape through TEMP views. */
+int sgn_authority__schema_create(sgn_authority *a, sgn_error *err);
+int sgn_authority__schema_upgrade(sgn_authority *a, sgn_error *err);
 
 /* Add a validity period to a time (calendar months for MONTHS/YEARS). */
 int64_t sgn_authority__add_validity(int64_t t, int64_t value, const char *type);
@@ -115,14 +156,19 @@ cJSON *sgn_authority__epoch(int64_t t);
 /* maxResults (1..25, -1 when absent) and nextToken (a decimal offset). */
 int sgn_authority__paging(int64_t *limit, int64_t *offset, const cJSON *in, sgn_error *err);
 
-/* profiles.c, for SignPayload: the current version of an Active profile, or a service error. */
-int sgn_authority__signable_profile(sgn_authority *a, const char *name, char version[11],
-                                    char platform_id[64], int64_t *vvalue, char vtype[8],
-                                    sgn_error *err);
+/* profiles.c, for SignPayload: the current version of owner's Active profile, after checking
+ * that the caller may sign with it (signer:SignPayload), or a service error. */
+int sgn_authority__signable_profile(sgn_authority *a, const char *owner, const char *name,
+                                    char version[11], char platform_id[64], int64_t *vvalue,
+                                    char vtype[8], sgn_error *err);
 /* profiles.c, for GetRevocationStatus: revoked for a signature made at ts (ts >= effective)? */
-int sgn_authority__profile_version_revoked(sgn_authority *a, const char *name,
-                                           const char *version, int64_t ts, int *revoked,
-                                           sgn_error *err);
+int sgn_authority__profile_version_revoked(sgn_authority *a, const char *owner,
+                                           const char *name, const char *version, int64_t ts,
+                                           int *revoked, sgn_error *err);
+/* profiles.c: facts about owner's profile at its current version. *found 0 when there is none. */
+int sgn_authority__profile_facts(sgn_authority *a, const char *owner, const char *name,
+                                 int *found, char version[11], char platform_id[64],
+                                 char status[16], sgn_error *err);
 
 /* profile_rules.c: what PutSigningProfile accepts. Each returns SGN_OK or a ValidationException.
  * _validity: the period to store (*value 0 and *type "" on platforms that take none; 135 MONTHS by
@@ -132,9 +178,14 @@ int sgn_authority__validate_validity(int64_t *value, const char **type, const sg
 int sgn_authority__validate_overrides(const sgn_platform *pl, const cJSON *in, sgn_error *err);
 int sgn_authority__validate_signing_material(const sgn_platform *pl, const cJSON *in,
                                              sgn_error *err);
-int sgn_authority__validate_tags(const cJSON *tags, sgn_error *err);
+/* Tags (one helper for PutSigningProfile and TagResource/UntagResource; svc_code is the error
+ * name the operation answers with: ValidationException, or BadRequestException for the tagging
+ * operations). _merge_tags adds given to current and removes the keys of remove (an array of
+ * strings, or NULL); at most SGN_MAX_PROFILE_TAGS remain. */
+int sgn_authority__validate_tags(const cJSON *tags, const char *svc_code, sgn_error *err);
+int sgn_authority__validate_tag_key(const char *key, const char *svc_code, sgn_error *err);
 int sgn_authority__merge_tags(char **out, const char *current_json, const cJSON *given,
-                              sgn_error *err);
+                              const cJSON *remove, const char *svc_code, sgn_error *err);
 
 /* retention.c, at open: delete the Canceled and Revoked profiles whose retention has ended (all
  * their signatures expired six months ago), with their versions and jobs. Takes the write lock
@@ -142,7 +193,7 @@ int sgn_authority__merge_tags(char **out, const char *current_json, const cJSON 
 int sgn_authority__purge_expired_profiles(sgn_authority *a, sgn_error *err);
 
 /* jobs.c, for GetRevocationStatus. */
-int sgn_authority__job_revoked(sgn_authority *a, const char *job_id, int *revoked,
-                               sgn_error *err);
+int sgn_authority__job_revoked(sgn_authority *a, const char *owner, const char *job_id,
+                               int *revoked, sgn_error *err);
 
 #endif

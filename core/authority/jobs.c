@@ -32,8 +32,11 @@ static int decode_payload(unsigned char **out, size_t *len, const char *b64, sgn
     return SGN_OK;
 }
 
-static int record_job(sgn_authority *a, const char *job_id, const char *name, const char *version,
-                      const char *platform_id, int64_t now, int64_t expiry,
+/* jobOwner is the profile's owner, jobInvoker the caller's account, requestedBy the caller's
+ * principal (API model, SigningJob; the guide's ListSigningJobs: "IAM principal that requested
+ * the signing job"). */
+static int record_job(sgn_authority *a, const char *job_id, const char *owner, const char *name,
+                      const char *version, const char *platform_id, int64_t now, int64_t expiry,
                       const char *envelope_type, const char *payload_hash, int64_t leaf_id,
                       sgn_error *err)
 {
@@ -53,8 +56,8 @@ static int record_job(sgn_authority *a, const char *job_id, const char *name, co
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, platform_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, a->account, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, a->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, sgn_authority__caller_account(a), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, by ? by : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, now);
     sqlite3_bind_int64(st, 9, now);
@@ -91,23 +94,12 @@ int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, s
     *out = NULL;
     if ((rc = sgn_authority__get_string(&name, in, "profileName", 1, err)) < 0 ||
         (rc = sgn_authority__check_profile_name(name, err)) < 0 ||
-        (rc = sgn_authority__get_string(&owner, in, "profileOwner", 0, err)) < 0 ||
+        (rc = sgn_authority__profile_owner(&owner, a, in, "profileOwner", err)) < 0 ||
         (rc = sgn_authority__get_string(&b64, in, "payload", 1, err)) < 0 ||
         (rc = sgn_authority__get_string(&format, in, "payloadFormat", 1, err)) < 0 ||
         (rc = sgn_authority__get_string(&envelope_type, in, "signatureEnvelopeType", 0, err)) <
             0)
         return rc;
-    if (owner && *owner) {
-        if ((rc = sgn_authority__check_account(owner, "profileOwner", err)) < 0)
-            return rc;
-        if (strcmp(owner, a->account) != 0)
-            return sgn_authority__fail(
-                err, 403, "AccessDeniedException",
-                "User: arn:%s:iam::%s:root is not authorized to perform: signer:SignPayload on "
-                "resource: arn:%s:signer:%s:%s:/signing-profiles/%s",
-                sgn_partition_for_region(a->region), a->account,
-                sgn_partition_for_region(a->region), a->region, owner, name);
-    }
     if (strcmp(format, SGN_PAYLOAD_FORMAT_NOTARY) != 0)
         return sgn_authority__fail(err, 400, "ValidationException",
                                    "Unsupported payloadFormat %s: the only supported format is "
@@ -129,8 +121,8 @@ int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, s
      * and the job is durable before we answer. */
     if ((rc = sgn_authority__begin(a, err)) < 0)
         goto out;
-    if ((rc = sgn_authority__signable_profile(a, name, version, platform_id, &vvalue, vtype,
-                                              err)) < 0)
+    if ((rc = sgn_authority__signable_profile(a, owner, name, version, platform_id, &vvalue,
+                                              vtype, err)) < 0)
         goto out;
     pl = sgn_authority__platform(platform_id);
     if (pl == NULL || !pl->can_sign_payload) {
@@ -144,8 +136,10 @@ int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, s
         goto out;
     now = sgn_authority_now(a);
     expiry = sgn_authority__add_validity(now, vvalue, vtype);
-    profile_varn = sgn_authority__profile_version_arn(a, name, version);
-    job_arn = sgn_authority__job_arn(a, job_id);
+    /* Through a grant too, the signature names the owner's profile and job
+     * (cross-account-signing.txt: signatures carry the owner account's profile ARN). */
+    profile_varn = sgn_authority__profile_version_arn(a, owner, name, version);
+    job_arn = sgn_authority__job_arn(a, owner, job_id);
     if (profile_varn == NULL || job_arn == NULL) {
         rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
         goto out;
@@ -166,7 +160,7 @@ int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, s
     if ((rc = sgn_envelope_sign(&env, envelope_type, payload, payload_len, &sa, key, chain,
                                 chain_len, err)) < 0)
         goto out;
-    if ((rc = record_job(a, job_id, name, version, platform_id, now, expiry, envelope_type,
+    if ((rc = record_job(a, job_id, owner, name, version, platform_id, now, expiry, envelope_type,
                          payload_hash, leaf_id, err)) < 0 ||
         (rc = sgn_authority__commit(a, err)) < 0)
         goto out;
@@ -178,7 +172,7 @@ int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, s
         goto out;
     }
     cJSON_AddStringToObject(o, "jobId", job_id);
-    cJSON_AddStringToObject(o, "jobOwner", a->account);
+    cJSON_AddStringToObject(o, "jobOwner", owner);
     meta = cJSON_AddObjectToObject(o, "metadata");
     cJSON_AddStringToObject(meta, SGN_ATTR_SIGNING_JOB, job_arn);
     cJSON_AddStringToObject(meta, SGN_ATTR_PROFILE_VERSION, profile_varn);
@@ -270,8 +264,8 @@ static int load_job(job_row *j, int *found, sgn_authority *a, const char *job_id
     return rc;
 }
 
-int sgn_authority__job_revoked(sgn_authority *a, const char *job_id, int *revoked,
-                               sgn_error *err)
+int sgn_authority__job_revoked(sgn_authority *a, const char *owner, const char *job_id,
+                               int *revoked, sgn_error *err)
 {
     job_row j;
     int rc, found;
@@ -279,7 +273,7 @@ int sgn_authority__job_revoked(sgn_authority *a, const char *job_id, int *revoke
     *revoked = 0;
     if ((rc = load_job(&j, &found, a, job_id, err)) < 0)
         return rc;
-    *revoked = found && j.revoked;
+    *revoked = found && j.revoked && strcmp(j.owner, owner) == 0;
     job_row_free(&j);
     return SGN_OK;
 }
@@ -325,6 +319,15 @@ static int job_not_found(sgn_error *err, const char *job_id)
                                "The signing job %s does not exist", job_id);
 }
 
+/* Whose jobs a caller sees (DescribeSigningJob, ListSigningJobs): the profile owner's account
+ * sees every job of its profiles, whoever invoked them; an account that signed through a grant
+ * sees the jobs it invoked (the guide's ListSigningJobs: the jobs "you have performed"). */
+static int job_visible(sgn_authority *a, const job_row *j)
+{
+    const char *acc = sgn_authority__caller_account(a);
+    return strcmp(j->owner, acc) == 0 || strcmp(j->invoker, acc) == 0;
+}
+
 int sgn_authority_describe_signing_job(sgn_authority *a, const cJSON *in, cJSON **out,
                                        sgn_error *err)
 {
@@ -337,8 +340,10 @@ int sgn_authority_describe_signing_job(sgn_authority *a, const cJSON *in, cJSON 
         return rc;
     if ((rc = load_job(&j, &found, a, job_id, err)) < 0)
         return rc;
-    if (!found)
+    if (!found || !job_visible(a, &j)) {
+        job_row_free(&j);
         return job_not_found(err, job_id);
+    }
     *out = job_json(&j, 1);
     job_row_free(&j);
     return *out ? SGN_OK : sgn_error_set(err, SGN_ENOMEM, "out of memory");
@@ -362,20 +367,23 @@ int sgn_authority_revoke_signature(sgn_authority *a, const cJSON *in, cJSON **ou
         return rc;
     if ((rc = sgn_authority__check_reason(reason, err)) < 0)
         return rc;
-    if (owner && *owner) {
-        if ((rc = sgn_authority__check_account(owner, "jobOwner", err)) < 0)
-            return rc;
-        if (strcmp(owner, a->account) != 0)
-            return job_not_found(err, job_id);
-    }
+    if (owner && *owner && (rc = sgn_authority__check_account(owner, "jobOwner", err)) < 0)
+        return rc;
     if ((rc = sgn_authority__begin(a, err)) < 0)
         return rc;
     if ((rc = load_job(&j, &found, a, job_id, err)) < 0)
         goto out;
-    if (!found) {
+    /* jobOwner, when given, must be the job's owner (the profile's owner). */
+    if (!found || (owner && *owner && strcmp(owner, j.owner) != 0)) {
         rc = job_not_found(err, job_id);
         goto out;
     }
+    /* Another account revokes only through a signer:RevokeSignature grant on the job's profile
+     * (cross-account-signing.txt: grantees may "optionally revoke signatures generated by the
+     * shared signing profile"), limited to the version the grant names, if any. */
+    if ((rc = sgn_authority__authorize(a, j.owner, j.profile_name, j.profile_version,
+                                       "RevokeSignature", err)) < 0)
+        goto out;
     pl = sgn_authority__platform(j.platform_id);
     if (pl == NULL || !pl->revocation_supported) {
         rc = sgn_authority__fail(err, 400, "ValidationException",
@@ -447,6 +455,7 @@ int sgn_authority_list_signing_jobs(sgn_authority *a, const cJSON *in, cJSON **o
              "AND (?4 IS NULL OR job_invoker = ?4) AND (?5 IS NULL OR signature_expires_at < ?5) "
              "AND (?6 IS NULL OR signature_expires_at > ?6) "
              "AND (?7 IS NULL OR (revoked_at IS NOT NULL) = ?7) "
+             "AND (job_owner = ?8 OR job_invoker = ?8) "
              "ORDER BY created_at DESC, job_id",
              err)) < 0)
         return rc;
@@ -464,6 +473,7 @@ int sgn_authority_list_signing_jobs(sgn_authority *a, const cJSON *in, cJSON **o
         sqlite3_bind_int64(st, 6, after);
     if (cJSON_IsBool(is_revoked))
         sqlite3_bind_int(st, 7, cJSON_IsTrue(is_revoked));
+    sqlite3_bind_text(st, 8, sgn_authority__caller_account(a), -1, SQLITE_STATIC);
     o = cJSON_CreateObject();
     arr = cJSON_AddArrayToObject(o, "jobs");
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {

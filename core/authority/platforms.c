@@ -17,19 +17,29 @@ static const char *const sha1[] = {"SHA1", NULL};
 static const char *const detached[] = {"JSONDetached", NULL};
 static const char *const embedded[] = {"JSONEmbedded", NULL};
 
+/* Cross-account use (cross-account-signing.txt: only the Lambda and container platforms; research
+ * §1.6: StartSigningJob is not for container images, SignPayload not for Lambda). Notation's
+ * order is that of AWS's refusal ("Action must be one of [signer:SignPayload,
+ * signer:GetSi...", research §1.3). */
+static const char *const lambda_actions[] = {"signer:StartSigningJob", "signer:GetSigningProfile",
+                                             "signer:RevokeSignature", NULL};
+static const char *const notation_actions[] = {"signer:SignPayload", "signer:GetSigningProfile",
+                                               "signer:RevokeSignature", NULL};
+
 static const sgn_platform platforms[] = {
     {"AWSIoTDeviceManagement-SHA256-ECDSA", "AWS IoT Device Management SHA256-ECDSA",
      "AWSIoTDeviceManagement", "SHA256-ECDSA", "AWSIoT", ecdsa, "ECDSA", sha256, "SHA256",
-     detached, "JSONDetached", 2048, 0, 1, 0, 0},
+     detached, "JSONDetached", 2048, 0, 1, 0, 0, NULL},
     {"AWSLambda-SHA384-ECDSA", "AWS Lambda", "AWSLambda", "SHA384-ECDSA", "AWSIoT", ecdsa,
-     "ECDSA", sha384, "SHA384", detached, "JSONDetached", 250, 1, 0, 0, 1},
+     "ECDSA", sha384, "SHA384", detached, "JSONDetached", 250, 1, 0, 0, 1, lambda_actions},
     {"AmazonFreeRTOS-TI-CC3220SF", "Amazon FreeRTOS SHA1-RSA CC3220SF-Format", "AmazonFreeRTOS",
      "SHA1-RSA-TISHA1", "AWSIoT", rsa, "RSA", sha1, "SHA1", embedded, "JSONEmbedded", 16, 0, 1,
-     0, 0},
+     0, 0, NULL},
     {"AmazonFreeRTOS-Default", "Amazon FreeRTOS SHA256-ECDSA", "AmazonFreeRTOS", "SHA256-ECDSA",
-     "AWSIoT", ecdsa_rsa, "ECDSA", sha256, "SHA256", embedded, "JSONEmbedded", 16, 0, 1, 0, 0},
+     "AWSIoT", ecdsa_rsa, "ECDSA", sha256, "SHA256", embedded, "JSONEmbedded", 16, 0, 1, 0, 0,
+     NULL},
     {SGN_PLATFORM_NOTATION, "Notation for container registries", "AWSSigner", "SHA384-ECDSA",
-     "AWSIoT", ecdsa, "ECDSA", sha384, "SHA384", embedded, "JSONEmbedded", 1, 1, 0, 1, 1},
+     "AWSIoT", ecdsa, "ECDSA", sha384, "SHA384", embedded, "JSONEmbedded", 1, 1, 0, 1, 1, notation_actions},
 };
 
 #define N_PLATFORMS (sizeof(platforms) / sizeof(platforms[0]))

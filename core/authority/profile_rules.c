@@ -171,23 +171,31 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-int sgn_authority__validate_tags(const cJSON *tags, sgn_error *err)
+int sgn_authority__validate_tag_key(const char *key, const char *svc_code, sgn_error *err)
+{
+    if (!tag_key_valid(key))
+        return sgn_authority__fail(err, 400, svc_code,
+                                   "Tag key '%s' is invalid: 1 to 128 characters of "
+                                   "[a-zA-Z+-=._:/], not starting with aws:",
+                                   key);
+    return SGN_OK;
+}
+
+int sgn_authority__validate_tags(const cJSON *tags, const char *svc_code, sgn_error *err)
 {
     const cJSON *t;
+    int rc;
 
     if (tags == NULL || cJSON_IsNull(tags))
         return SGN_OK;
     if (!cJSON_IsObject(tags))
-        return sgn_authority__fail(err, 400, "ValidationException", "tags must be a map");
+        return sgn_authority__fail(err, 400, svc_code, "tags must be a map");
     cJSON_ArrayForEach(t, tags)
     {
-        if (!tag_key_valid(t->string))
-            return sgn_authority__fail(err, 400, "ValidationException",
-                                       "Tag key '%s' is invalid: 1 to 128 characters of "
-                                       "[a-zA-Z+-=._:/], not starting with aws:",
-                                       t->string);
+        if ((rc = sgn_authority__validate_tag_key(t->string, svc_code, err)) < 0)
+            return rc;
         if (!cJSON_IsString(t) || utf8_chars(t->valuestring) > 256)
-            return sgn_authority__fail(err, 400, "ValidationException",
+            return sgn_authority__fail(err, 400, svc_code,
                                        "Tag value for '%s' must be a string of at most 256 "
                                        "characters",
                                        t->string);
@@ -196,10 +204,12 @@ int sgn_authority__validate_tags(const cJSON *tags, sgn_error *err)
 }
 
 /* Tags belong to the profile, not to a version: a new version keeps the profile's tags, and the
- * tags it names are added or replace the value of the same key, as TagResource does. At most
+ * tags it names are added or replace the value of the same key, as TagResource does;
+ * UntagResource removes keys (a key the profile does not have is no error). At most
  * SGN_MAX_PROFILE_TAGS in all (developer guide, "Signing profiles": up to 50 tags). *out is the
  * merged map as JSON text (NULL when there are none). */
-int sgn_authority__merge_tags(char **out, const char *current_json, const cJSON *given, sgn_error *err)
+int sgn_authority__merge_tags(char **out, const char *current_json, const cJSON *given,
+                              const cJSON *remove, const char *svc_code, sgn_error *err)
 {
     cJSON *merged = current_json ? cJSON_Parse(current_json) : NULL;
     const cJSON *t;
@@ -221,8 +231,13 @@ int sgn_authority__merge_tags(char **out, const char *current_json, const cJSON 
             }
         }
     }
+    cJSON_ArrayForEach(t, remove)
+    {
+        if (cJSON_IsString(t))
+            cJSON_DeleteItemFromObjectCaseSensitive(merged, t->valuestring);
+    }
     if (cJSON_GetArraySize(merged) > SGN_MAX_PROFILE_TAGS) {
-        rc = sgn_authority__fail(err, 400, "ValidationException",
+        rc = sgn_authority__fail(err, 400, svc_code,
                                  "A signing profile can have at most %d tags (this request would "
                                  "give it %d)",
                                  SGN_MAX_PROFILE_TAGS, cJSON_GetArraySize(merged));

@@ -10,6 +10,7 @@
 
 
 typedef struct profile_row {
+    char owner[13];
     char name[65];
     char version[11];
     char status[16];
@@ -41,8 +42,10 @@ static char *dup_col(sqlite3_stmt *st, int i)
 
 #define PROFILE_COLUMNS                                                                         \
     "p.name, v.version, p.status, v.platform_id, v.validity_value, v.validity_type, "          \
-    "v.signing_material, v.overrides, v.signing_parameters, v.tags, p.status_reason, "         \
-    "v.revoked_effective_from, v.revoked_at, v.revoked_by "
+    "v.signing_material, v.overrides, v.signing_parameters, p.tags, p.status_reason, "         \
+    "v.revoked_effective_from, v.revoked_at, v.revoked_by, p.owner "
+#define PROFILE_JOIN                                                                            \
+    "FROM profiles p JOIN profile_versions v ON v.owner = p.owner AND v.name = p.name "
 
 static void read_profile(profile_row *p, sqlite3_stmt *st)
 {
@@ -62,12 +65,13 @@ static void read_profile(profile_row *p, sqlite3_stmt *st)
     p->revoked_effective_from = sqlite3_column_int64(st, 11);
     p->revoked_at = sqlite3_column_int64(st, 12);
     p->revoked_by = dup_col(st, 13);
+    snprintf(p->owner, sizeof(p->owner), "%s", sqlite3_column_text(st, 14));
 }
 
-/* Load a profile at its current version (version == NULL) or at a given version.
+/* Load owner's profile at its current version (version == NULL) or at a given version.
  * *found is 0 when there is no such profile/version. */
-static int load_profile(profile_row *p, int *found, sgn_authority *a, const char *name,
-                        const char *version, sgn_error *err)
+static int load_profile(profile_row *p, int *found, sgn_authority *a, const char *owner,
+                        const char *name, const char *version, sgn_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -75,10 +79,9 @@ static int load_profile(profile_row *p, int *found, sgn_authority *a, const char
     *found = 0;
     memset(p, 0, sizeof(*p));
     rc = sgn_authority__prepare(a, &st,
-                                "SELECT " PROFILE_COLUMNS
-                                "FROM profiles p JOIN profile_versions v ON v.name = p.name "
+                                "SELECT " PROFILE_COLUMNS PROFILE_JOIN
                                 "AND v.version = COALESCE(?2, p.current_version) "
-                                "WHERE p.name = ?1",
+                                "WHERE p.name = ?1 AND p.owner = ?3",
                                 err);
     if (rc < 0)
         return rc;
@@ -87,6 +90,7 @@ static int load_profile(profile_row *p, int *found, sgn_authority *a, const char
         sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 2);
+    sqlite3_bind_text(st, 3, owner, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         read_profile(p, st);
@@ -115,8 +119,8 @@ static cJSON *profile_json(sgn_authority *a, const profile_row *p, int full)
 {
     const sgn_platform *pl = sgn_authority__platform(p->platform_id);
     cJSON *o = cJSON_CreateObject(), *svp;
-    char *arn = sgn_authority__profile_arn(a, p->name);
-    char *varn = sgn_authority__profile_version_arn(a, p->name, p->version);
+    char *arn = sgn_authority__profile_arn(a, p->owner, p->name);
+    char *varn = sgn_authority__profile_version_arn(a, p->owner, p->name, p->version);
 
     if (o == NULL || arn == NULL || varn == NULL) {
         cJSON_Delete(o);
@@ -156,25 +160,6 @@ static cJSON *profile_json(sgn_authority *a, const profile_row *p, int full)
     return o;
 }
 
-static int check_owner(sgn_authority *a, const char *owner, const char *action, const char *name,
-                       sgn_error *err)
-{
-    int rc;
-
-    if (owner == NULL || *owner == '\0')
-        return SGN_OK;
-    if ((rc = sgn_authority__check_account(owner, "profileOwner", err)) < 0)
-        return rc;
-    if (strcmp(owner, a->account) != 0)
-        return sgn_authority__fail(
-            err, 403, "AccessDeniedException",
-            "User: arn:%s:iam::%s:root is not authorized to perform: signer:%s on resource: "
-            "arn:%s:signer:%s:%s:/signing-profiles/%s",
-            sgn_partition_for_region(a->region), a->account, action,
-            sgn_partition_for_region(a->region), a->region, owner, name);
-    return SGN_OK;
-}
-
 static char *member_json(const cJSON *in, const char *name)
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(in, name);
@@ -184,7 +169,7 @@ static char *member_json(const cJSON *in, const char *name)
 int sgn_authority_put_signing_profile(sgn_authority *a, const cJSON *in, cJSON **out,
                                       sgn_error *err)
 {
-    const char *name, *platform_id, *vtype;
+    const char *name, *platform_id, *vtype, *owner = sgn_authority__caller_account(a);
     const sgn_platform *pl;
     const cJSON *given_tags;
     profile_row cur;
@@ -210,15 +195,16 @@ int sgn_authority_put_signing_profile(sgn_authority *a, const cJSON *in, cJSON *
     if ((rc = sgn_authority__validate_validity(&vvalue, &vtype, pl, in, err)) < 0 ||
         (rc = sgn_authority__validate_overrides(pl, in, err)) < 0 ||
         (rc = sgn_authority__validate_signing_material(pl, in, err)) < 0 ||
-        (rc = sgn_authority__validate_tags(given_tags, err)) < 0)
+        (rc = sgn_authority__validate_tags(given_tags, "ValidationException", err)) < 0)
         return rc;
     mat = member_json(in, "signingMaterial");
     ovr = member_json(in, "overrides");
     params = member_json(in, "signingParameters");
     if ((rc = sgn_random_alnum(version, 10, err)) < 0 || (rc = sgn_authority__begin(a, err)) < 0)
         goto out;
-    if ((rc = load_profile(&cur, &found, a, name, NULL, err)) < 0 ||
-        (rc = sgn_authority__merge_tags(&tags, found ? cur.tags : NULL, given_tags, err)) < 0)
+    if ((rc = load_profile(&cur, &found, a, owner, name, NULL, err)) < 0 ||
+        (rc = sgn_authority__merge_tags(&tags, found ? cur.tags : NULL, given_tags, NULL,
+                                        "ValidationException", err)) < 0)
         goto out;
     if (found && strcmp(cur.status, "Active") != 0) {
         rc = sgn_authority__fail(err, 400, "ValidationException",
@@ -236,12 +222,14 @@ int sgn_authority_put_signing_profile(sgn_authority *a, const cJSON *in, cJSON *
     }
     if (found)
         rc = sgn_authority__prepare(a, &st,
-                                    "UPDATE profiles SET current_version = ?2 WHERE name = ?1",
+                                    "UPDATE profiles SET current_version = ?2, tags = ?4 "
+                                    "WHERE name = ?1 AND owner = ?5",
                                     err);
     else
         rc = sgn_authority__prepare(a, &st,
                                     "INSERT INTO profiles(name, current_version, status, "
-                                    "created_at) VALUES (?1, ?2, 'Active', ?3)",
+                                    "created_at, tags, owner) VALUES (?1, ?2, 'Active', ?3, ?4, "
+                                    "?5)",
                                     err);
     if (rc < 0)
         goto out;
@@ -249,6 +237,8 @@ int sgn_authority_put_signing_profile(sgn_authority *a, const cJSON *in, cJSON *
     sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
     if (!found)
         sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_text(st, 4, tags, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, owner, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) {
         rc = sgn_authority__db_fail(a, err, "cannot save the signing profile");
         goto out;
@@ -258,8 +248,8 @@ int sgn_authority_put_signing_profile(sgn_authority *a, const cJSON *in, cJSON *
     if ((rc = sgn_authority__prepare(
              a, &st,
              "INSERT INTO profile_versions(name, version, platform_id, validity_value, "
-             "validity_type, signing_material, overrides, signing_parameters, tags, created_at) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             "validity_type, signing_material, overrides, signing_parameters, owner, "
+             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
              err)) < 0)
         goto out;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -270,7 +260,7 @@ int sgn_authority_put_signing_profile(sgn_authority *a, const cJSON *in, cJSON *
     sqlite3_bind_text(st, 6, mat, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, ovr, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, params, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, tags, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, owner, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, now);
     if (sqlite3_step(st) != SQLITE_DONE) {
         rc = sgn_authority__db_fail(a, err, "cannot save the signing profile version");
@@ -278,8 +268,8 @@ int sgn_authority_put_signing_profile(sgn_authority *a, const cJSON *in, cJSON *
     }
     if ((rc = sgn_authority__commit(a, err)) < 0)
         goto out;
-    arn = sgn_authority__profile_arn(a, name);
-    varn = sgn_authority__profile_version_arn(a, name, version);
+    arn = sgn_authority__profile_arn(a, owner, name);
+    varn = sgn_authority__profile_version_arn(a, owner, name, version);
     *out = cJSON_CreateObject();
     if (*out == NULL || arn == NULL || varn == NULL) {
         rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
@@ -318,11 +308,16 @@ int sgn_authority_get_signing_profile(sgn_authority *a, const cJSON *in, cJSON *
     *out = NULL;
     if ((rc = sgn_authority__get_string(&name, in, "profileName", 1, err)) < 0 ||
         (rc = sgn_authority__check_profile_name(name, err)) < 0 ||
-        (rc = sgn_authority__get_string(&owner, in, "profileOwner", 0, err)) < 0 ||
-        (rc = check_owner(a, owner, "GetSigningProfile", name, err)) < 0)
+        (rc = sgn_authority__profile_owner(&owner, a, in, "profileOwner", err)) < 0)
         return rc;
-    if ((rc = load_profile(&p, &found, a, name, NULL, err)) < 0)
+    if ((rc = load_profile(&p, &found, a, owner, name, NULL, err)) < 0)
         return rc;
+    /* Another account learns nothing, not even whether the profile exists, without a grant. */
+    if ((rc = sgn_authority__authorize(a, owner, name, found ? p.version : NULL,
+                                       "GetSigningProfile", err)) < 0) {
+        profile_row_free(&p);
+        return rc;
+    }
     if (!found)
         return not_found(err, name);
     *out = profile_json(a, &p, 1);
@@ -399,11 +394,12 @@ int sgn_authority_list_signing_profiles(sgn_authority *a, const cJSON *in, cJSON
         }
     }
     if ((rc = sgn_authority__prepare(a, &st,
-                                     "SELECT " PROFILE_COLUMNS
-                                     "FROM profiles p JOIN profile_versions v ON v.name = p.name "
-                                     "AND v.version = p.current_version ORDER BY p.name",
+                                     "SELECT " PROFILE_COLUMNS PROFILE_JOIN
+                                     "AND v.version = p.current_version WHERE p.owner = ? "
+                                     "ORDER BY p.name",
                                      err)) < 0)
         return rc;
+    sqlite3_bind_text(st, 1, sgn_authority__caller_account(a), -1, SQLITE_STATIC);
     o = cJSON_CreateObject();
     arr = cJSON_AddArrayToObject(o, "profiles");
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -459,7 +455,8 @@ int sgn_authority_cancel_signing_profile(sgn_authority *a, const cJSON *in, cJSO
         return rc;
     if ((rc = sgn_authority__begin(a, err)) < 0)
         return rc;
-    if ((rc = load_profile(&p, &found, a, name, NULL, err)) < 0)
+    if ((rc = load_profile(&p, &found, a, sgn_authority__caller_account(a), name, NULL, err)) <
+        0)
         goto out;
     if (!found) {
         rc = not_found(err, name);
@@ -468,10 +465,12 @@ int sgn_authority_cancel_signing_profile(sgn_authority *a, const cJSON *in, cJSO
     if (strcmp(p.status, "Active") == 0) {
         if ((rc = sgn_authority__prepare(a, &st,
                                          "UPDATE profiles SET status = 'Canceled', canceled_at = "
-                                         "?2, status_reason = 'Canceled by user' WHERE name = ?1",
+                                         "?2, status_reason = 'Canceled by user' WHERE name = ?1 "
+                                         "AND owner = ?3",
                                          err)) < 0)
             goto out;
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, p.owner, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, sgn_authority_now(a));
         if (sqlite3_step(st) != SQLITE_DONE) {
             rc = sgn_authority__db_fail(a, err, "cannot cancel the signing profile");
@@ -536,7 +535,8 @@ int sgn_authority_revoke_signing_profile(sgn_authority *a, const cJSON *in, cJSO
     }
     if ((rc = sgn_authority__begin(a, err)) < 0)
         return rc;
-    if ((rc = load_profile(&p, &found, a, name, version, err)) < 0)
+    if ((rc = load_profile(&p, &found, a, sgn_authority__caller_account(a), name, version,
+                           err)) < 0)
         goto out;
     if (!found) {
         rc = sgn_authority__fail(err, 404, "ResourceNotFoundException",
@@ -568,9 +568,11 @@ int sgn_authority_revoke_signing_profile(sgn_authority *a, const cJSON *in, cJSO
                  a, &st,
                  "UPDATE profile_versions SET revoked_effective_from = ?3, "
                  "revoked_at = COALESCE(revoked_at, ?4), revoked_by = COALESCE(revoked_by, ?5), "
-                 "revoke_reason = COALESCE(revoke_reason, ?6) WHERE name = ?1 AND version = ?2",
+                 "revoke_reason = COALESCE(revoke_reason, ?6) WHERE name = ?1 AND version = ?2 "
+                 "AND owner = ?7",
                  err)) < 0)
             goto out;
+        sqlite3_bind_text(st, 7, p.owner, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, effective);
@@ -587,9 +589,10 @@ int sgn_authority_revoke_signing_profile(sgn_authority *a, const cJSON *in, cJSO
     /* Whichever version was revoked, the profile is Revoked: it signs nothing more. */
     if ((rc = sgn_authority__prepare(a, &st,
                                      "UPDATE profiles SET status = 'Revoked', status_reason = ?2 "
-                                     "WHERE name = ?1 AND status != 'Revoked'",
+                                     "WHERE name = ?1 AND owner = ?3 AND status != 'Revoked'",
                                      err)) < 0)
         goto out;
+    sqlite3_bind_text(st, 3, p.owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) {
@@ -608,15 +611,20 @@ out:
     return rc;
 }
 
-int sgn_authority__signable_profile(sgn_authority *a, const char *name, char version[11],
-                                    char platform_id[64], int64_t *vvalue, char vtype[8],
-                                    sgn_error *err)
+int sgn_authority__signable_profile(sgn_authority *a, const char *owner, const char *name,
+                                    char version[11], char platform_id[64], int64_t *vvalue,
+                                    char vtype[8], sgn_error *err)
 {
     profile_row p;
     int rc, found;
 
-    if ((rc = load_profile(&p, &found, a, name, NULL, err)) < 0)
+    if ((rc = load_profile(&p, &found, a, owner, name, NULL, err)) < 0)
         return rc;
+    if ((rc = sgn_authority__authorize(a, owner, name, found ? p.version : NULL, "SignPayload",
+                                       err)) < 0) {
+        profile_row_free(&p);
+        return rc;
+    }
     if (!found)
         return not_found(err, name);
     if (strcmp(p.status, "Active") != 0) {
@@ -636,18 +644,36 @@ int sgn_authority__signable_profile(sgn_authority *a, const char *name, char ver
     return SGN_OK;
 }
 
-int sgn_authority__profile_version_revoked(sgn_authority *a, const char *name,
-                                           const char *version, int64_t ts, int *revoked,
-                                           sgn_error *err)
+int sgn_authority__profile_version_revoked(sgn_authority *a, const char *owner,
+                                           const char *name, const char *version, int64_t ts,
+                                           int *revoked, sgn_error *err)
 {
     profile_row p;
     int rc, found;
 
     *revoked = 0;
-    if ((rc = load_profile(&p, &found, a, name, version, err)) < 0)
+    if ((rc = load_profile(&p, &found, a, owner, name, version, err)) < 0)
         return rc;
     if (found && p.revoked && ts >= p.revoked_effective_from)
         *revoked = 1;
+    profile_row_free(&p);
+    return SGN_OK;
+}
+
+int sgn_authority__profile_facts(sgn_authority *a, const char *owner, const char *name,
+                                 int *found, char version[11], char platform_id[64],
+                                 char status[16], sgn_error *err)
+{
+    profile_row p;
+    int rc;
+
+    if ((rc = load_profile(&p, found, a, owner, name, NULL, err)) < 0)
+        return rc;
+    if (*found) {
+        snprintf(version, 11, "%s", p.version);
+        snprintf(platform_id, 64, "%s", p.platform_id);
+        snprintf(status, 16, "%s", p.status);
+    }
     profile_row_free(&p);
     return SGN_OK;
 }

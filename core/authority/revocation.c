@@ -16,8 +16,9 @@ static int bad_arn(sgn_error *err, const char *member, const char *value, const 
                                value, why);
 }
 
-/* Parse an ARN of this store with resource prefix `kind` ("signing-profiles" or
- * "signing-jobs"); on success *parts holds the resource split on '/' (owned by *arn). */
+/* Parse an ARN of this store (its partition and region, any account) with resource prefix
+ * `kind` ("signing-profiles" or "signing-jobs"); on success *parts holds the resource split on
+ * '/' (owned by *arn). */
 static int parse_store_arn(sgn_arn *arn, char **parts, size_t max_parts, size_t *n_parts,
                            sgn_authority *a, const char *member, const char *value,
                            const char *kind, sgn_error *err)
@@ -25,6 +26,7 @@ static int parse_store_arn(sgn_arn *arn, char **parts, size_t max_parts, size_t 
     sgn_error local = SGN_ERROR_INIT;
     char *p;
     size_t n = 0;
+    int rc;
 
     if (strlen(value) < 20 || strlen(value) > 2048)
         return sgn_authority__fail(err, 400, "ValidationException",
@@ -36,13 +38,15 @@ static int parse_store_arn(sgn_arn *arn, char **parts, size_t max_parts, size_t 
     if (strcmp(arn->service, "signer") != 0)
         return bad_arn(err, member, value, "not an AWS Signer ARN");
     if (strcmp(arn->partition, sgn_partition_for_region(a->region)) != 0 ||
-        strcmp(arn->region, a->region) != 0 || strcmp(arn->account, a->account) != 0)
+        strcmp(arn->region, a->region) != 0)
         return sgn_authority__fail(
             err, 400, "ValidationException",
-            "%s %s belongs to partition %s, region %s, account %s, but this Signer serves "
-            "partition %s, region %s, account %s; signatures are checked where they were made",
-            member, value, arn->partition, arn->region, arn->account,
-            sgn_partition_for_region(a->region), a->region, a->account);
+            "%s %s belongs to partition %s, region %s, but this Signer serves partition %s, "
+            "region %s; signatures are checked where they were made",
+            member, value, arn->partition, arn->region, sgn_partition_for_region(a->region),
+            a->region);
+    if ((rc = sgn_authority__check_account(arn->account, member, err)) < 0)
+        return rc;
     p = arn->resource;
     if (*p != '/')
         return bad_arn(err, member, value, "the resource must start with \"/\"");
@@ -139,12 +143,14 @@ int sgn_authority_get_revocation_status(sgn_authority *a, const cJSON *in, cJSON
         rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = sgn_authority__profile_version_revoked(a, pv_parts[1], pv_parts[2], ts, &revoked,
-                                                     err)) < 0)
+    /* Any caller may ask (AWS answers GetRevocationStatus for any authenticated caller): the
+     * ARNs name the owner account, whoever signed. */
+    if ((rc = sgn_authority__profile_version_revoked(a, pv.account, pv_parts[1], pv_parts[2], ts,
+                                                     &revoked, err)) < 0)
         goto out;
     if (revoked)
         cJSON_AddItemToArray(arr, cJSON_CreateString(pv_arn));
-    if ((rc = sgn_authority__job_revoked(a, job_parts[1], &revoked, err)) < 0)
+    if ((rc = sgn_authority__job_revoked(a, job.account, job_parts[1], &revoked, err)) < 0)
         goto out;
     if (revoked)
         cJSON_AddItemToArray(arr, cJSON_CreateString(job_arn));
@@ -176,6 +182,10 @@ int sgn_authority_revoke_certificate(sgn_authority *a, const cJSON *in, cJSON **
     size_t i;
 
     *out = NULL;
+    /* The store's PKI serves every account: only the store's own account revokes in it. */
+    if (!sgn_authority__caller_is_admin(a))
+        return sgn_authority__denied(a, "RevokeCertificate", "the local Signer's certificates",
+                                     err);
     if ((rc = sgn_authority__get_string(&hash, in, "certificateHash", 1, err)) < 0 ||
         (rc = sgn_authority__get_string(&reason, in, "reason", 1, err)) < 0)
         return rc;

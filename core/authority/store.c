@@ -17,64 +17,6 @@
 #include "sgn/buf.h"
 #include "sgn/util.h"
 
-static const char *const schema_sql =
-    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE certs("
-    "  id INTEGER PRIMARY KEY,"
-    "  kind TEXT NOT NULL CHECK(kind IN ('root','ca','leaf')),"
-    "  parent_id INTEGER REFERENCES certs(id),"
-    "  der BLOB NOT NULL,"
-    "  key_file TEXT NOT NULL,"
-    "  tbs_hash TEXT NOT NULL UNIQUE,"
-    "  not_before INTEGER NOT NULL,"
-    "  not_after INTEGER NOT NULL,"
-    "  created_at INTEGER NOT NULL,"
-    "  revoked_pair TEXT,"
-    "  revoked_at INTEGER,"
-    "  revoke_reason TEXT);"
-    "CREATE TABLE profiles("
-    "  name TEXT PRIMARY KEY,"
-    "  current_version TEXT NOT NULL,"
-    "  status TEXT NOT NULL CHECK(status IN ('Active','Canceled','Revoked')),"
-    "  status_reason TEXT,"
-    "  created_at INTEGER NOT NULL,"
-    "  canceled_at INTEGER);"
-    "CREATE TABLE profile_versions("
-    "  name TEXT NOT NULL REFERENCES profiles(name),"
-    "  version TEXT NOT NULL,"
-    "  platform_id TEXT NOT NULL,"
-    "  validity_value INTEGER NOT NULL,"
-    "  validity_type TEXT NOT NULL,"
-    "  signing_material TEXT,"
-    "  overrides TEXT,"
-    "  signing_parameters TEXT,"
-    "  tags TEXT,"
-    "  created_at INTEGER NOT NULL,"
-    "  revoked_effective_from INTEGER,"
-    "  revoked_at INTEGER,"
-    "  revoked_by TEXT,"
-    "  revoke_reason TEXT,"
-    "  PRIMARY KEY(name, version));"
-    "CREATE TABLE jobs("
-    "  job_id TEXT PRIMARY KEY,"
-    "  profile_name TEXT NOT NULL,"
-    "  profile_version TEXT NOT NULL,"
-    "  platform_id TEXT NOT NULL,"
-    "  job_owner TEXT NOT NULL,"
-    "  job_invoker TEXT NOT NULL,"
-    "  requested_by TEXT NOT NULL,"
-    "  status TEXT NOT NULL,"
-    "  created_at INTEGER NOT NULL,"
-    "  completed_at INTEGER NOT NULL,"
-    "  signature_expires_at INTEGER,"
-    "  envelope_type TEXT NOT NULL,"
-    "  payload_sha256 TEXT NOT NULL,"
-    "  leaf_cert_id INTEGER REFERENCES certs(id),"
-    "  revoked_at INTEGER,"
-    "  revoked_by TEXT,"
-    "  revoke_reason TEXT);"
-    "CREATE INDEX jobs_created ON jobs(created_at, job_id);";
-
 int sgn_authority__fail(sgn_error *err, int http_status, const char *svc_code, const char *fmt,
                         ...)
 {
@@ -287,28 +229,23 @@ static char *fmt_alloc(const char *fmt, ...)
     return s;
 }
 
-char *sgn_authority__profile_arn(const sgn_authority *a, const char *name)
+char *sgn_authority__profile_arn(const sgn_authority *a, const char *owner, const char *name)
 {
     return fmt_alloc("arn:%s:signer:%s:%s:/signing-profiles/%s",
-                     sgn_partition_for_region(a->region), a->region, a->account, name);
+                     sgn_partition_for_region(a->region), a->region, owner, name);
 }
 
-char *sgn_authority__profile_version_arn(const sgn_authority *a, const char *name,
-                                         const char *version)
+char *sgn_authority__profile_version_arn(const sgn_authority *a, const char *owner,
+                                         const char *name, const char *version)
 {
     return fmt_alloc("arn:%s:signer:%s:%s:/signing-profiles/%s/%s",
-                     sgn_partition_for_region(a->region), a->region, a->account, name, version);
+                     sgn_partition_for_region(a->region), a->region, owner, name, version);
 }
 
-char *sgn_authority__job_arn(const sgn_authority *a, const char *job_id)
+char *sgn_authority__job_arn(const sgn_authority *a, const char *owner, const char *job_id)
 {
     return fmt_alloc("arn:%s:signer:%s:%s:/signing-jobs/%s", sgn_partition_for_region(a->region),
-                     a->region, a->account, job_id);
-}
-
-char *sgn_authority__caller_arn(const sgn_authority *a)
-{
-    return fmt_alloc("arn:%s:iam::%s:root", sgn_partition_for_region(a->region), a->account);
+                     a->region, owner, job_id);
 }
 
 int64_t sgn_authority__add_validity(int64_t t, int64_t value, const char *type)
@@ -437,7 +374,7 @@ static int initialise(sgn_authority *a, const sgn_authority_opts *opts, sgn_erro
 {
     const char *region = opts && opts->region ? opts->region : SGN_LOCAL_REGION_DEFAULT;
     const char *account = opts && opts->account ? opts->account : SGN_LOCAL_ACCOUNT_DEFAULT;
-    char now[32];
+    char now[32], version[16];
     int rc, present = 0;
     size_t i;
 
@@ -453,8 +390,9 @@ static int initialise(sgn_authority *a, const sgn_authority_opts *opts, sgn_erro
     if ((rc = schema_present(a, &present, err)) < 0 || present)
         goto out;
     snprintf(now, sizeof(now), "%lld", (long long)sgn_authority_now(a));
-    if ((rc = sgn_authority__exec(a, schema_sql, err)) < 0 ||
-        (rc = put_meta(a, "schema_version", "1", err)) < 0 ||
+    snprintf(version, sizeof(version), "%d", SGN_STORE_SCHEMA_VERSION);
+    if ((rc = sgn_authority__schema_create(a, err)) < 0 ||
+        (rc = put_meta(a, "schema_version", version, err)) < 0 ||
         (rc = put_meta(a, "region", region, err)) < 0 ||
         (rc = put_meta(a, "account", account, err)) < 0 ||
         (rc = put_meta(a, "created_at", now, err)) < 0)
@@ -475,6 +413,17 @@ out:
     free(a->account);
     a->region = a->account = NULL;
     return rc;
+}
+
+/* A new signer.db, created 0600 before SQLite opens it, so no umask ever exposes it. */
+static int create_private_file(const char *path, sgn_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd < 0)
+        return sgn_error_set(err, SGN_EIO, "cannot create %s: %s", path, strerror(errno));
+    close(fd);
+    return SGN_OK;
 }
 
 /* Writable for this process (effective ids): the directory (SQLite creates -wal, -shm and
@@ -618,12 +567,20 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
         if ((rc = open_read_only(a, dir, path, err)) < 0)
             goto fail;
     } else {
+        if (create && !exists && (rc = create_private_file(path, err)) < 0)
+            goto fail;
         if (sqlite3_open_v2(path, &a->db, flags, NULL) != SQLITE_OK) {
             rc = sgn_error_set(err, SGN_EDB, "cannot open the local Signer store %s: %s", path,
                                a->db ? sqlite3_errmsg(a->db) : "out of memory");
             goto fail;
         }
-        chmod(path, 0600);
+        /* signer.db holds access keys' secrets: only the store's user may read it (SQLite
+         * gives -wal and -shm the same mode). */
+        if (chmod(path, 0600) != 0) {
+            rc = sgn_error_set(err, SGN_EIO, "cannot make %s private (mode 0600): %s", path,
+                               strerror(errno));
+            goto fail;
+        }
     }
     sqlite3_busy_timeout(a->db, 30000);
     sqlite3_extended_result_codes(a->db, 0);
@@ -633,7 +590,8 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
         goto fail;
     if (create && (rc = initialise(a, opts, err)) < 0)
         goto fail;
-    if ((rc = read_meta(a, "region", &a->region, err)) < 0 ||
+    if ((rc = sgn_authority__schema_upgrade(a, err)) < 0 ||
+        (rc = read_meta(a, "region", &a->region, err)) < 0 ||
         (rc = read_meta(a, "account", &a->account, err)) < 0)
         goto fail;
     if (opts && opts->create && ((opts->region && strcmp(opts->region, a->region) != 0) ||
@@ -666,6 +624,8 @@ void sgn_authority_close(sgn_authority *a)
     free(a->dir);
     free(a->region);
     free(a->account);
+    free(a->caller_account);
+    free(a->caller_principal);
     free(a);
 }
 

@@ -34,7 +34,7 @@ PAYLOAD = json.dumps(
     },
     separators=(",", ":"),
 ).encode()
-USAGE = "usage: signer-local [--store DIR] <command> [options]"
+USAGE = "usage: signer-local [--store DIR] [--caller-principal ARN] <command> [options]"
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$")
 SERVICE_ERROR = re.compile(
     r"^\nAn error occurred \((?P<code>\w+)\) when calling the (?P<op>\w+) operation: (?P<msg>.+)\n$",
@@ -55,6 +55,16 @@ COMMANDS = [
     "sign-payload",
     "get-revocation-status",
     "revoke-certificate",
+    "add-profile-permission",
+    "list-profile-permissions",
+    "remove-profile-permission",
+    "tag-resource",
+    "untag-resource",
+    "list-tags-for-resource",
+    "create-access-key",
+    "list-access-keys",
+    "update-access-key",
+    "delete-access-key",
     "export-root",
     "install-notation-trust",
     "validate-trust-policy",

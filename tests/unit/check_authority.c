@@ -62,7 +62,7 @@ START_TEST(test_create_with_region_and_account)
 
     snprintf(dir, sizeof(dir), "%s-gov", store_dir);
     ck_assert_sgn_ok(sgn_authority_open(&a, dir, &opts, &err), &err);
-    arn = sgn_authority__profile_arn(a, "P1");
+    arn = sgn_authority__profile_arn(a, sgn_authority_account(a), "P1");
     ck_assert_str_eq(arn, "arn:aws-us-gov:signer:us-gov-west-1:123456789012:/signing-profiles/P1");
     free(arn);
     sgn_authority_close(a);
