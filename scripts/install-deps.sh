@@ -70,10 +70,12 @@ if [ "${need_pytest:-0}" = 1 ]; then
 fi
 
 # ---- boto3/botocore for tests/aws (the loopback AWS fakes are checked against the real SDK) ----
-BOTO_PINS=(boto3==1.43.11 botocore==1.43.11)
+# The AWS CLI (v1, from PyPI) is pinned to the release built on the same botocore, so one botocore
+# serves boto3, the CLI and tests/aws; tests/service drives `aws signer ... --endpoint-url` with it.
+BOTO_PINS=(boto3==1.43.11 botocore==1.43.11 awscli==1.45.11)
 boto_ok() {
-    python3 -c 'import sys, boto3, botocore
-sys.exit(0 if (boto3.__version__, botocore.__version__) == ("1.43.11", "1.43.11") else 1)' 2>/dev/null
+    python3 -c 'import sys, boto3, botocore, awscli
+sys.exit(0 if (boto3.__version__, botocore.__version__, awscli.__version__) == ("1.43.11", "1.43.11", "1.45.11") else 1)' 2>/dev/null
 }
 if ! boto_ok; then
     say "installing ${BOTO_PINS[*]}"
@@ -85,9 +87,26 @@ if ! boto_ok; then
     timeout 600 python3 -m pip install --quiet --disable-pip-version-check "${BOTO_PINS[@]}" 2>/dev/null ||
         timeout 600 python3 -m pip install --quiet --disable-pip-version-check --break-system-packages \
             "${BOTO_PINS[@]}"
-    boto_ok || { say "boto3/botocore 1.43.11 could not be installed for $(command -v python3)"; exit 1; }
+    boto_ok || { say "${BOTO_PINS[*]} could not be installed for $(command -v python3)"; exit 1; }
 else
-    say "boto3/botocore: 1.43.11 present"
+    say "boto3/botocore 1.43.11, awscli 1.45.11: present"
+fi
+
+# ---- the AWS SDK for JavaScript v3 Signer client (tests/service/js), pinned by its package-lock ----
+JS_DIR="tests/service/js"
+if [ -f "$JS_DIR/package-lock.json" ]; then
+    if [ ! -f "$JS_DIR/node_modules/.package-lock.json" ] ||
+        ! cmp -s <(sed -n '/"packages"/,$p' "$JS_DIR/package-lock.json" | sha256sum) "$JS_DIR/node_modules/.lock.sha256" 2>/dev/null; then
+        if ! command -v npm >/dev/null; then
+            timeout 1200 "${SUDO[@]}" apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive timeout 1800 "${SUDO[@]}" apt-get install -y -qq nodejs npm
+        fi
+        say "installing @aws-sdk/client-signer (npm ci in $JS_DIR)"
+        (cd "$JS_DIR" && timeout 900 npm ci --no-audit --no-fund --loglevel=error)
+        sed -n '/"packages"/,$p' "$JS_DIR/package-lock.json" | sha256sum >"$JS_DIR/node_modules/.lock.sha256"
+    else
+        say "@aws-sdk/client-signer: present"
+    fi
 fi
 
 # ---- notation ----

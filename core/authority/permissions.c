@@ -337,7 +337,7 @@ int sgn_authority_list_profile_permissions(sgn_authority *a, const cJSON *in, cJ
         (rc = sgn_authority__prepare(a, &st,
                                      "SELECT statement_id, action, principal, profile_version "
                                      "FROM profile_permissions WHERE owner = ? AND name = ? "
-                                     "ORDER BY created_at, statement_id",
+                                     "ORDER BY created_at, rowid",
                                      err)) < 0)
         goto out;
     sqlite3_bind_text(st, 1, sgn_authority__caller_account(a), -1, SQLITE_STATIC);

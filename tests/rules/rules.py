@@ -921,6 +921,118 @@ def C(*args):
     return list(args)
 
 
+# --- accounts and cross-account sharing (issue 9) ---------------------------------------------
+
+XB = "arn:aws:iam::111122223333:user/dev"
+XC = "arn:aws:iam::444455556666:root"
+SIGN_AS = lambda s, who, name="app": s.run("--caller-principal", who, *s.sign_args(name),
+                                           "--profile-owner", "000000000000")
+
+
+def _grant(s, action, sid, *extra):
+    listed = s.json("list-profile-permissions", "--profile-name", "app")
+    rev = ("--revision-id", listed["revisionId"]) if "revisionId" in listed else ()
+    return s.json("add-profile-permission", "--profile-name", "app", "--action", action,
+                  "--principal", "111122223333", "--statement-id", sid, *rev, *extra)
+
+
+def xa_platforms(s):
+    s.put("app", platform=LAMBDA)
+    _grant(s, "signer:StartSigningJob", "lambda")
+    for platform in IOT_PLATFORMS:
+        s.put("iot", platform=platform)
+        r = s.run("add-profile-permission", "--profile-name", "iot", "--action",
+                  "signer:GetSigningProfile", "--principal", "111122223333", "--statement-id", "x")
+        assert "Cross-account signing is only available" in assert_service_error(
+            r, VE, "AddProfilePermission")
+        s.ok("cancel-signing-profile", "--profile-name", "iot", at=None)
+        break  # one IoT profile name per store: the name of a canceled profile is not reused
+
+
+def xa_grantee_signs_and_revokes(s):
+    s.put("app")
+    _grant(s, "signer:SignPayload", "sign")
+    r = SIGN_AS(s, XB)
+    assert r.rc == 0, r
+    job = json.loads(r.out)["jobId"]
+    r = s.run("--caller-principal", XB, "revoke-signature", "--job-id", job, "--reason", "x")
+    assert_service_error(r, "AccessDeniedException", "RevokeSignature")
+    _grant(s, "signer:RevokeSignature", "revoke")
+    s.ok("--caller-principal", XB, "revoke-signature", "--job-id", job, "--reason", "x")
+    assert s.json("describe-signing-job", "--job-id", job)["revocationRecord"]["revokedBy"] == XB
+    r = SIGN_AS(s, XC)
+    assert_service_error(r, "AccessDeniedException", "SignPayload")
+
+
+def xa_actions_per_platform(s):
+    s.put("app")
+    r = s.run("add-profile-permission", "--profile-name", "app", "--action",
+              "signer:StartSigningJob", "--principal", "111122223333", "--statement-id", "s")
+    assert "Action must be one of [signer:SignPayload" in assert_service_error(
+        r, VE, "AddProfilePermission")
+    _grant(s, "signer:SignPayload", "sign")
+    assert SIGN_AS(s, XB).rc == 0
+    # a role ARN as principal covers that role only
+    listed = s.json("list-profile-permissions", "--profile-name", "app")
+    s.json("add-profile-permission", "--profile-name", "app", "--action", "signer:GetSigningProfile",
+           "--principal", "arn:aws:iam::444455556666:role/ci", "--statement-id", "role",
+           "--revision-id", listed["revisionId"])
+    s.ok("--caller-principal", "arn:aws:iam::444455556666:role/ci", "get-signing-profile",
+         "--profile-name", "app", "--profile-owner", "000000000000")
+    r = s.run("--caller-principal", XC, "get-signing-profile", "--profile-name", "app",
+              "--profile-owner", "000000000000")
+    assert_service_error(r, "AccessDeniedException", "GetSigningProfile")
+
+
+def xa_owner_arn(s):
+    version = s.put("app")["profileVersion"]
+    _grant(s, "signer:SignPayload", "sign")
+    r = SIGN_AS(s, XB)
+    assert r.rc == 0, r
+    _, protected, _ = jws_envelope(json.loads(r.out))
+    assert protected["com.amazonaws.signer.signingProfileVersion"] == \
+        f"arn:aws:signer:local:000000000000:/signing-profiles/app/{version}"
+
+
+def revision_required(s):
+    s.put("app")
+    first = _grant(s, "signer:SignPayload", "first")  # no revisionId
+    r = s.run("add-profile-permission", "--profile-name", "app", "--action",
+              "signer:GetSigningProfile", "--principal", "111122223333", "--statement-id", "second")
+    assert_service_error(r, "ConflictException", "AddProfilePermission")
+    r = s.run("add-profile-permission", "--profile-name", "app", "--action",
+              "signer:GetSigningProfile", "--principal", "111122223333", "--statement-id", "second",
+              "--revision-id", "stale")
+    assert_service_error(r, "ConflictException", "AddProfilePermission")
+    s.json("add-profile-permission", "--profile-name", "app", "--action", "signer:GetSigningProfile",
+           "--principal", "111122223333", "--statement-id", "second", "--revision-id",
+           first["revisionId"])
+
+
+def profile_version_condition(s):
+    v1 = s.put("app")["profileVersion"]
+    _grant(s, "signer:SignPayload", "v1", "--profile-version", v1)
+    assert SIGN_AS(s, XB).rc == 0
+    s.put("app")  # the current version is no longer v1
+    assert_service_error(SIGN_AS(s, XB), "AccessDeniedException", "SignPayload")
+
+
+def manage_tags(s):
+    s.put("app")
+    arn = "arn:aws:signer:local:000000000000:/signing-profiles/app"
+    s.ok("tag-resource", "--resource-arn", arn, "--tags", "team=pay,env=prod")
+    s.ok("untag-resource", "--resource-arn", arn, "--tag-keys", "env")
+    assert s.get("app")["tags"] == {"team": "pay"}
+
+
+def list_tags(s):
+    s.put("app", "--tags", "team=pay")
+    arn = "arn:aws:signer:local:000000000000:/signing-profiles/app"
+    assert s.json("list-tags-for-resource", "--resource-arn", arn) == {"tags": {"team": "pay"}}
+    r = s.run("list-tags-for-resource", "--resource-arn", arn.replace("/app", "/none"))
+    assert_service_error(r, "NotFoundException", "ListTagsForResource")
+
+
 RULES = [
     # Profile names and versions
     Rule("name-charset", DG, (582, 1335), "underscore",
@@ -1195,6 +1307,31 @@ RULES = [
     Rule("trust-govcloud-root", CSP, (36,), "GovCloud",
          "The GovCloud trust store and root are shipped and installed next to the commercial ones.",
          run=aws_govcloud_root),
+    Rule("xa-platforms", XA, (6,), "only available",
+         "Cross-account signing exists only for the Lambda and Notation platforms: an IoT profile "
+         "cannot be shared.", run=xa_platforms),
+    Rule("xa-grantee-signs-and-revokes", XA, (8,), "revoke signatures",
+         "Another account signs with a shared profile, and revokes its signatures once granted "
+         "signer:RevokeSignature; an account without a grant is refused.",
+         run=xa_grantee_signs_and_revokes),
+    Rule("xa-add-profile-permission", XA, (22, 24), "grant",
+         "AddProfilePermission grants one action to an account or a role; Notation profiles take "
+         "SignPayload, not StartSigningJob.", run=xa_actions_per_platform),
+    Rule("xa-owner-arn", XA, (28,), "owner account",
+         "Signatures made through a shared profile carry the owner account's profile version ARN.",
+         run=xa_owner_arn),
+    Rule("xa-revision-id", DG, (1571, 1580), "revisionId required",
+         "The first permission statement needs no revisionId; a later one needs the current one "
+         "(ConflictException otherwise).", run=revision_required),
+    Rule("xa-profile-version", DG, (460,), "signer:ProfileVersion",
+         "A grant limited to a profile version does not cover a newer version.",
+         run=profile_version_condition),
+    Rule("tags-manage", DG, (615,), "Manage tags",
+         "Tags can be added to and removed from an existing profile (TagResource, UntagResource).",
+         run=manage_tags),
+    Rule("tags-list", DG, (2151, 2152), "tags",
+         "ListTagsForResource returns a profile's tags; an unknown profile is NotFoundException.",
+         run=list_tags),
 ]
 
 
@@ -1219,22 +1356,6 @@ NOT_COVERED = [
               "Every job state change is reported as a CloudWatch event, to both accounts when they differ", "11"),
     Uncovered(IOT, (93,), "CloudWatch",
               "Code signing objects can be monitored with CloudWatch Events", "11"),
-    Uncovered(XA, (6,), "only available",
-              "Cross-account signing exists only for the Lambda and Notation platforms", "9"),
-    Uncovered(XA, (8,), "revoke signatures",
-              "Other accounts may sign with, and revoke signatures of, a shared profile", "9"),
-    Uncovered(XA, (22,), "add-profile-permission",
-              "AddProfilePermission grants an action (StartSigningJob for Lambda, SignPayload for containers) to a principal", "9"),
-    Uncovered(XA, (28,), "owner account",
-              "Signatures made through a shared profile carry the owner account's profile ARN", "9"),
-    Uncovered(DG, (1580,), "revisionId required",
-              "A further permission statement needs the policy's current revisionId", "9"),
-    Uncovered(DG, (460,), "signer:ProfileVersion",
-              "The signer:ProfileVersion condition key limits a principal to one profile version", "9"),
-    Uncovered(DG, (615,), "Manage tags",
-              "Tags can be added to and removed from an existing profile (TagResource, UntagResource)", "9"),
-    Uncovered(DG, (2151,), "tags",
-              "ListTagsForResource returns a profile's tags", "9"),
     Uncovered(IOT, (918,), "Signature Version 4",
               "Requests are authenticated with SigV4 (the HTTP service)", "9"),
 ]

@@ -178,3 +178,46 @@ int revocation_count(const sgn_envelope_info *info, int64_t ts, cJSON **out_list
     ck_assert_msg(n >= 0, "GetRevocationStatus failed: %s", err.msg);
     return n;
 }
+
+int op(sgn_op_fn fn, const char *json, cJSON **out, sgn_error *err)
+{
+    cJSON *in = json ? obj(json) : NULL;
+    int rc;
+
+    *out = NULL;
+    memset(err, 0, sizeof(*err));
+    rc = fn(auth, in, out, err);
+    cJSON_Delete(in);
+    if (rc < 0) {
+        cJSON_Delete(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int op_ok(sgn_op_fn fn, const char *json)
+{
+    sgn_error err = SGN_ERROR_INIT;
+    cJSON *out = NULL;
+    int rc = op(fn, json, &out, &err);
+
+    ck_assert_msg(rc == SGN_OK, "%s failed: %s", json ? json : "(no input)", err.msg);
+    cJSON_Delete(out);
+    return rc;
+}
+
+void as_caller(const char *principal)
+{
+    sgn_error err = SGN_ERROR_INIT;
+    char account[13];
+    sgn_caller c = {account, principal};
+
+    if (principal == NULL) {
+        ck_assert_sgn_ok(sgn_authority_set_caller(auth, NULL, &err), &err);
+        return;
+    }
+    ck_assert_uint_ge(strlen(principal), 25);
+    memcpy(account, principal + 13, 12); /* arn:aws:iam::<account>: */
+    account[12] = '\0';
+    ck_assert_sgn_ok(sgn_authority_set_caller(auth, &c, &err), &err);
+}

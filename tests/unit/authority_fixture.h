@@ -42,4 +42,12 @@ int revocation_count(const sgn_envelope_info *info, int64_t ts, cJSON **out_list
 int revocation_count_on(sgn_authority *a, const sgn_envelope_info *info, int64_t ts,
                         cJSON **out_list, sgn_error *err);
 
+/* Call an operation on auth with json as input (NULL: no input); *out as the operation leaves
+ * it (NULL on failure); err is reset first. op_ok asserts success and frees the output. */
+typedef int (*sgn_op_fn)(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err);
+int op(sgn_op_fn fn, const char *json, cJSON **out, sgn_error *err);
+int op_ok(sgn_op_fn fn, const char *json);
+/* Act as principal (arn:aws:iam::<12 digits>:...), or as the store's own account (NULL). */
+void as_caller(const char *principal);
+
 #endif

@@ -14,11 +14,11 @@
 
 typedef int (*op_fn)(sgn_authority *, const cJSON *, cJSON **, sgn_error *);
 
-/* Run op on json; returns its code, and the output in *out when out is not NULL. */
-static int call(op_fn op, const char *json, cJSON **out, sgn_error *err)
+/* Run fn on json; returns its code, and the output in *out when out is not NULL. */
+static int call(op_fn fn, const char *json, cJSON **out, sgn_error *err)
 {
     cJSON *in = obj(json), *o = NULL;
-    int rc = op(auth, in, &o, err);
+    int rc = fn(auth, in, &o, err);
 
     cJSON_Delete(in);
     if (out)

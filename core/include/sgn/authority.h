@@ -135,7 +135,12 @@ int sgn_authority_describe_chain(sgn_authority *a, cJSON **out, sgn_error *err);
  *     403 AccessDeniedException with AWS's message shape ("User: <principal ARN> is not authorized
  *     to perform: signer:<Action> on resource: <profile ARN>");
  *   - SignPayload through a grant records jobOwner = profile owner, jobInvoker = caller account,
- *     and the signature carries the owner's profile version ARN.
+ *     requestedBy = caller principal, and the signature carries the owner's profile version and
+ *     job ARNs. DescribeSigningJob/ListSigningJobs show a job to its owner and its invoker only
+ *     (others: ResourceNotFoundException); RevokeSignature by another account needs a
+ *     signer:RevokeSignature grant (limited to the job's profile version if the grant names one);
+ *   - GetRevocationStatus and the platform operations answer any caller; revoke_certificate and
+ *     the access key operations are for the store's own account only (403 otherwise).
  * Without sgn_authority_set_caller the caller is the store's own account's root
  * (arn:<partition>:iam::<account>:root): the signer-local CLI and the in-process plugin backend. */
 typedef struct sgn_caller {
@@ -153,9 +158,12 @@ int sgn_authority_set_caller(sgn_authority *a, const sgn_caller *caller, sgn_err
  * and returns revisionId; list takes profileName, nextToken? and returns revisionId,
  * policySizeBytes, permissions [{action, principal, statementId, profileVersion}], nextToken;
  * remove takes profileName, statementId, revisionId and returns revisionId. Only the profile's
- * owner may call them. A revisionId that is not the profile's current one is
- * 409 ConflictException; a statementId in use is 409 ConflictException; an action the platform
- * does not allow is 400 ValidationException with AWS's text. */
+ * owner may call them. A revisionId that is not the profile's current one (or none, once the
+ * policy has statements) is 409 ConflictException; a statementId in use is 409 ConflictException;
+ * an action the platform does not allow is 400 ValidationException with AWS's text. Statements
+ * are listed in the order they were added, 100 per page; policySizeBytes is the length of the
+ * compact JSON of the IAM-shaped policy document (Sid, Effect, Principal.AWS, Action, Resource,
+ * Condition.StringEquals signer:ProfileVersion), 0 without statements. */
 int sgn_authority_add_profile_permission(sgn_authority *a, const cJSON *in, cJSON **out,
                                          sgn_error *err);
 int sgn_authority_list_profile_permissions(sgn_authority *a, const cJSON *in, cJSON **out,
@@ -178,8 +186,10 @@ int sgn_authority_list_tags_for_resource(sgn_authority *a, const cJSON *in, cJSO
  * SessionToken?, Expiration?, CreateDate}} as `aws iam create-access-key` prints it; the secret
  * is shown only then. list takes accountId? and returns {"AccessKeyMetadata": [{AccessKeyId,
  * Status, CreateDate, AccountId, Principal}]} (no secret). update takes AccessKeyId, Status
- * ("Active" | "Inactive"); delete takes AccessKeyId. Secrets live in the store's database, which
- * is 0600. */
+ * ("Active" | "Inactive"); delete takes AccessKeyId; an unknown id is IAM's 404 NoSuchEntity.
+ * durationSeconds is 900..129600 (default 43200), as STS GetSessionToken. Only the store's own
+ * account may call these. Secrets (40 base64 characters of RAND_bytes) live in the store's
+ * database, which is 0600. */
 int sgn_authority_create_access_key(sgn_authority *a, const cJSON *in, cJSON **out,
                                     sgn_error *err);
 int sgn_authority_list_access_keys(sgn_authority *a, const cJSON *in, cJSON **out,
