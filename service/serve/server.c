@@ -59,6 +59,7 @@ typedef struct request {
     char *target;
     sgn_buf body;
     int started;
+    int body_seen;   /* the body is being read (not answered early) */
     int too_large;
 } request;
 
@@ -227,23 +228,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->started = 1;
         if (cl != NULL && strtoull(cl, NULL, 10) > SV_MAX_BODY)
             r->too_large = 1;
-        if (!r->too_large)
-            return MHD_YES;
-    }
-    if (*upload_data_size > 0 && !r->too_large) {
-        sgn_error e = SGN_ERROR_INIT;
-
-        if (r->body.len + *upload_data_size > SV_MAX_BODY)
-            r->too_large = 1;
-        else if (sgn_buf_append(&r->body, upload_data, *upload_data_size, &e) < 0)
-            return MHD_NO;
         if (!r->too_large) {
-            *upload_data_size = 0;
+            r->body_seen = 1;
             return MHD_YES;
         }
     }
-    /* Complete (or too large: answered at once; MHD closes the connection afterwards instead
-     * of reading the rest). */
+    if (*upload_data_size > 0 && r->body_seen) {
+        /* A chunked body that outgrew the limit: MHD cannot answer in the middle of an upload,
+         * so the rest is read and dropped (memory stays bounded) and 413 follows at its end. */
+        sgn_error e = SGN_ERROR_INIT;
+
+        if (r->body.len + *upload_data_size > SV_MAX_BODY) {
+            r->too_large = 1;
+            sgn_buf_free(&r->body);
+        } else if (!r->too_large &&
+                   sgn_buf_append(&r->body, upload_data, *upload_data_size, &e) < 0) {
+            return MHD_NO;
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    /* Complete, or too large by its Content-Length: answered before any of the body is read
+     * (MHD then closes the connection instead of reading it). */
     if ((hv = calloc(1, sizeof(*hv))) == NULL)
         return MHD_NO;
     MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, hv);
@@ -260,8 +266,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     sv_handle(&srv->svc, &req, &resp);
     free(hv);
     ok = queue(c, &resp);
-    if (r->too_large)
-        *upload_data_size = 0;
     return ok;
 }
 

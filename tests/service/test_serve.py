@@ -205,6 +205,16 @@ def test_unknown_route_and_bodies(env):
                                   body=b"{" + b" " * (300 * 1024) + b"}",
                                   headers={"Content-Type": "application/json"})
     assert status == 413 and h["x-amzn-errortype"] == "RequestEntityTooLargeException"
+    # Chunked, no Content-Length: read to the end, dropped, then 413.
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    s.sendall(b"POST /signing-jobs/with-payload HTTP/1.1\r\nHost: x\r\n"
+              b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+              (b"10000\r\n" + b" " * 0x10000 + b"\r\n") * 6 + b"0\r\n\r\n")
+    data = b""
+    while chunk := s.recv(65536):
+        data += chunk
+    s.close()
+    assert data.startswith(b"HTTP/1.1 413") and b"RequestEntityTooLargeException" in data
     status, h, body = send_signed(srv, key, "GET", "/signing-profiles?maxResults=many")
     assert status == 400 and h["x-amzn-errortype"] == "ValidationException"
 
@@ -291,11 +301,13 @@ def test_lookup_events(env, signer):
 # ---- quota -------------------------------------------------------------------------------------
 
 def test_quota_throttles_and_boto3_retries(env, tmp_path):
-    srv = Server(env["store"], tmp_path, "--quota", "2")
+    # 0.5 requests a second (burst 1): the second of two quick calls is throttled even on a
+    # loaded machine.
+    srv = Server(env["store"], tmp_path, "--quota", "0.5")
     try:
         once = client(srv, env["owner"], retries=1)
         codes = []
-        for _ in range(8):
+        for _ in range(3):
             try:
                 once.list_signing_platforms()
                 codes.append(200)
@@ -306,7 +318,7 @@ def test_quota_throttles_and_boto3_retries(env, tmp_path):
         assert "ThrottlingException" in codes
         # With retries, boto3 backs off and gets through.
         retrying = client(srv, env["owner"], retries=10)
-        for _ in range(5):
+        for _ in range(2):
             r = retrying.list_signing_platforms()
         assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
         assert any(x.get("errorCode") == "ThrottlingException" for x in srv.audit_lines())
