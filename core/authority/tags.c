@@ -135,7 +135,7 @@ static int get_arn(const char **arn, const cJSON *in, sgn_error *err)
 int sgn_authority_tag_resource(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err)
 {
     const cJSON *tags = in ? cJSON_GetObjectItemCaseSensitive(in, "tags") : NULL;
-    const char *arn;
+    const char *arn = NULL;
     int rc;
 
     *out = NULL;
@@ -153,7 +153,7 @@ int sgn_authority_tag_resource(sgn_authority *a, const cJSON *in, cJSON **out, s
 int sgn_authority_untag_resource(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err)
 {
     const cJSON *keys = in ? cJSON_GetObjectItemCaseSensitive(in, "tagKeys") : NULL, *k;
-    const char *arn;
+    const char *arn = NULL;
     int rc;
 
     *out = NULL;
@@ -178,7 +178,7 @@ int sgn_authority_list_tags_for_resource(sgn_authority *a, const cJSON *in, cJSO
                                          sgn_error *err)
 {
     sgn_arn arn = SGN_ARN_INIT;
-    const char *text, *owner, *name;
+    const char *text = NULL, *owner, *name;
     char *tags = NULL, status[16];
     cJSON *o = NULL, *t = NULL;
     int rc;
