@@ -28,7 +28,7 @@ GO_TIMEOUT=900
 
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config libssl-dev libcjson-dev libcurl4-openssl-dev
               check libsqlite3-dev libmicrohttpd-dev libcbor-dev docker-registry jq openssl ca-certificates faketime
-              clang dpkg-dev rpm)
+              clang dpkg-dev rpm wrk)
 
 say() { printf 'install-deps: %s\n' "$*"; }
 
