@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,27 @@
 #include "sgn/buf.h"
 #include "sgn/util.h"
 
+/* Group commit: lines are written under the lock in arrival order (seq = lines written so far);
+ * one syncer thread fdatasyncs whatever has been written and then tells every waiter whose line
+ * the sync covered, so concurrent calls share one flush and a worker never blocks on the disk
+ * (sv_audit_append_async). */
+typedef struct waiter {
+    uint64_t seq;
+    sv_audit_done_fn fn;
+    void *ctx;
+    struct waiter *next;
+} waiter;
+
 struct sv_audit {
     int fd;
     pthread_mutex_t lock;
+    pthread_cond_t work;       /* to the syncer: lines to sync, or stop */
+    pthread_t syncer;
+    int has_syncer, stop;
+    uint64_t written;          /* lines written */
+    uint64_t synced;           /* lines covered by a finished fdatasync (successful or not) */
+    waiter *waiters;           /* in seq order */
+    waiter **tail;
 };
 
 /* Members that never enter the trail: payloads and signatures (blobs, possibly confidential),
@@ -210,9 +229,52 @@ nomem:
     return sgn_error_set(err, SGN_ENOMEM, "out of memory");
 }
 
+static void *syncer_main(void *p)
+{
+    sv_audit *a = p;
+    waiter *done, *w, *next;
+    uint64_t target;
+    int rc, e;
+
+    pthread_mutex_lock(&a->lock);
+    for (;;) {
+        while (!a->stop && a->written == a->synced)
+            pthread_cond_wait(&a->work, &a->lock);
+        if (a->written == a->synced)
+            break;   /* stop, and nothing left to sync */
+        target = a->written;
+        pthread_mutex_unlock(&a->lock);
+        while ((rc = fdatasync(a->fd)) < 0 && errno == EINTR)
+            ;
+        e = rc < 0 ? errno : 0;
+        pthread_mutex_lock(&a->lock);
+        a->synced = target;
+        done = NULL;
+        if (a->waiters != NULL && a->waiters->seq <= target) {
+            done = a->waiters;
+            for (w = done; w->next != NULL && w->next->seq <= target; w = w->next)
+                ;
+            a->waiters = w->next;
+            w->next = NULL;
+            if (a->waiters == NULL)
+                a->tail = &a->waiters;
+        }
+        pthread_mutex_unlock(&a->lock);
+        for (w = done; w != NULL; w = next) {
+            next = w->next;   /* the callback may free w */
+            w->fn(w->ctx, e);
+        }
+        pthread_mutex_lock(&a->lock);
+    }
+    pthread_mutex_unlock(&a->lock);
+    return NULL;
+}
+
 int sv_audit_open(sv_audit **out, const char *path, sgn_error *err)
 {
     sv_audit *a;
+    sigset_t all, old;
+    int started;
 
     *out = NULL;
     if ((a = calloc(1, sizeof(*a))) == NULL)
@@ -226,39 +288,132 @@ int sv_audit_open(sv_audit **out, const char *path, sgn_error *err)
                              strerror(e));
     }
     pthread_mutex_init(&a->lock, NULL);
+    pthread_cond_init(&a->work, NULL);
+    a->tail = &a->waiters;
+    /* The sync thread takes no signals (SIGTERM and SIGINT belong to serve's sigwait). */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    started = pthread_create(&a->syncer, NULL, syncer_main, a) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!started) {
+        sv_audit_close(a);
+        return sgn_error_set(err, SGN_ENOMEM, "cannot start the audit trail's sync thread");
+    }
+    a->has_syncer = 1;
     *out = a;
     return SGN_OK;
 }
 
-int sv_audit_append(sv_audit *a, const cJSON *record, sgn_error *err)
+/* Render record as one line (the NUL replaced by '\n'). */
+static char *render(const cJSON *record, size_t *len, sgn_error *err)
 {
     char *text = cJSON_PrintUnformatted(record);
-    size_t len, off = 0;
-    int rc = SGN_OK;
 
-    if (text == NULL)
-        return sgn_error_set(err, SGN_ENOMEM, "out of memory");
-    len = strlen(text);
-    text[len++] = '\n';     /* replaces the NUL: the text is written by length */
-    /* One write per line under the lock, so lines never interleave; the sync outside it lets
-     * concurrent requests share one flush. */
-    pthread_mutex_lock(&a->lock);
+    if (text == NULL) {
+        sgn_error_set(err, SGN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    *len = strlen(text);
+    text[(*len)++] = '\n';   /* the text is written by length */
+    return text;
+}
+
+/* Write one line under the lock (lines never interleave) and queue w for the sync that will
+ * cover it; the caller holds a->lock. */
+static int write_line(sv_audit *a, const char *text, size_t len, waiter *w, sgn_error *err)
+{
+    size_t off = 0;
+
     while (off < len) {
         ssize_t n = write(a->fd, text + off, len - off);
 
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            rc = sgn_error_set(err, SGN_EIO, "cannot write the audit log: %s",
-                               n < 0 ? strerror(errno) : "short write");
-            break;
-        }
+        if (n <= 0)
+            return sgn_error_set(err, SGN_EIO, "cannot write the audit log: %s",
+                                 n < 0 ? strerror(errno) : "short write");
         off += (size_t)n;
     }
+    w->seq = ++a->written;
+    w->next = NULL;
+    *a->tail = w;
+    a->tail = &w->next;
+    pthread_cond_signal(&a->work);
+    return SGN_OK;
+}
+
+int sv_audit_append_async(sv_audit *a, const cJSON *record, sv_audit_done_fn fn, void *ctx,
+                          sgn_error *err)
+{
+    size_t len;
+    char *text = render(record, &len, err);
+    waiter *w;
+    int rc;
+
+    if (text == NULL)
+        return SGN_ENOMEM;
+    if ((w = malloc(sizeof(*w))) == NULL) {
+        free(text);
+        return sgn_error_set(err, SGN_ENOMEM, "out of memory");
+    }
+    w->fn = fn;
+    w->ctx = ctx;
+    pthread_mutex_lock(&a->lock);
+    rc = write_line(a, text, len, w, err);
     pthread_mutex_unlock(&a->lock);
-    if (rc == SGN_OK && fdatasync(a->fd) < 0)
-        rc = sgn_error_set(err, SGN_EIO, "cannot sync the audit log: %s", strerror(errno));
+    if (rc < 0)
+        free(w);
     free(text);
+    return rc;
+}
+
+typedef struct blocking {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int done, error;
+    waiter w;
+} blocking;
+
+static void wake(void *ctx, int error)
+{
+    blocking *b = ctx;
+
+    pthread_mutex_lock(&b->m);
+    b->done = 1;
+    b->error = error;
+    pthread_cond_signal(&b->c);
+    pthread_mutex_unlock(&b->m);
+}
+
+int sv_audit_append(sv_audit *a, const cJSON *record, sgn_error *err)
+{
+    size_t len;
+    char *text = render(record, &len, err);
+    blocking b;
+    int rc;
+
+    if (text == NULL)
+        return SGN_ENOMEM;
+    memset(&b, 0, sizeof(b));
+    pthread_mutex_init(&b.m, NULL);
+    pthread_cond_init(&b.c, NULL);
+    b.w.fn = wake;
+    b.w.ctx = &b;
+    pthread_mutex_lock(&a->lock);
+    rc = write_line(a, text, len, &b.w, err);
+    pthread_mutex_unlock(&a->lock);
+    free(text);
+    if (rc == SGN_OK) {
+        pthread_mutex_lock(&b.m);
+        while (!b.done)
+            pthread_cond_wait(&b.c, &b.m);
+        pthread_mutex_unlock(&b.m);
+        if (b.error != 0)
+            rc = sgn_error_set(err, SGN_EIO, "cannot sync the audit log: %s",
+                               strerror(b.error));
+    }
+    pthread_cond_destroy(&b.c);
+    pthread_mutex_destroy(&b.m);
     return rc;
 }
 
@@ -266,7 +421,16 @@ void sv_audit_close(sv_audit *a)
 {
     if (a == NULL)
         return;
+    if (a->has_syncer) {
+        /* The syncer syncs what is left and tells its waiters before it ends. */
+        pthread_mutex_lock(&a->lock);
+        a->stop = 1;
+        pthread_cond_signal(&a->work);
+        pthread_mutex_unlock(&a->lock);
+        pthread_join(a->syncer, NULL);
+    }
     close(a->fd);
+    pthread_cond_destroy(&a->work);
     pthread_mutex_destroy(&a->lock);
     free(a);
 }

@@ -176,8 +176,11 @@ respond:
     ev.error_code = resp->error_type;
     ev.error_message = resp->error_message;
     ev.recipient_account = who.account_id[0] ? who.account_id : s->account;
-    if (s->audit != NULL && (sv_audit_record(&rec, &ev, &aerr) < 0 ||
-                             sv_audit_append(s->audit, rec, &aerr) < 0)) {
+    if (s->audit != NULL &&
+        (sv_audit_record(&rec, &ev, &aerr) < 0 ||
+         (req->on_durable != NULL
+              ? sv_audit_append_async(s->audit, rec, req->on_durable, req->durable_ctx, &aerr)
+              : sv_audit_append(s->audit, rec, &aerr)) < 0)) {
         /* No success without its audit line. */
         fprintf(stderr, "signer-local serve: request %s (%s): %s\n", resp->request_id,
                 ev.event_name, aerr.msg);
@@ -185,10 +188,26 @@ respond:
         sgn_error_clear(&aerr);
         sgn_error_set(&aerr, SGN_EIO, "the audit trail could not be written");
         sv_respond_error(resp, &aerr);
+    } else if (s->audit != NULL && req->on_durable != NULL) {
+        resp->audit_pending = 1;
     }
     cJSON_Delete(rec);
     cJSON_Delete(in);
     cJSON_Delete(out);
     sv_match_free(&m);
     free(path);
+}
+
+void sv_respond_audit_failed(sv_response *resp, const char *event_name, int error)
+{
+    sgn_error e = SGN_ERROR_INIT;
+    char rid[sizeof(resp->request_id)];
+
+    fprintf(stderr, "signer-local serve: request %s (%s): cannot sync the audit log: %s\n",
+            resp->request_id, event_name ? event_name : "-", strerror(error));
+    memcpy(rid, resp->request_id, sizeof(rid));
+    sv_response_free(resp);
+    sgn_error_set(&e, SGN_EIO, "the audit trail could not be written");
+    sv_respond_error(resp, &e);
+    memcpy(resp->request_id, rid, sizeof(rid));
 }

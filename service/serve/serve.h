@@ -8,7 +8,8 @@
  *              -> epoch seconds), the JSON body: together the operation's input object;
  *   respond.c  success and error responses (status, x-amzn-RequestId, x-amzn-ErrorType, body
  *              {"message","code"});
- *   audit.c    CloudTrail-shaped records, appended durably (fdatasync) before a response leaves;
+ *   audit.c    CloudTrail-shaped records, appended durably (fdatasync, group commit) before a
+ *              response leaves;
  *   lookup.c   `signer-local lookup-events` over the audit file;
  *   quota.c    per-account token buckets (ThrottlingException);
  *   handler.c  one request from raw target to response: health, routing, body limit,
@@ -103,6 +104,7 @@ typedef struct sv_response {
     char error_message[1024];    /* for the audit trail */
     char request_id[37];
     int retry_after;             /* seconds for a Retry-After header, 0 = none */
+    int audit_pending;           /* sv_request.on_durable will be called */
 } sv_response;
 
 /* 200 with out as the body ("{}" for NULL). */
@@ -153,10 +155,19 @@ typedef struct sv_audit_event {
 int sv_audit_record(cJSON **out, const sv_audit_event *ev, sgn_error *err);
 
 typedef struct sv_audit sv_audit;
-/* Open path for appending (O_APPEND|O_CLOEXEC|O_CREAT, 0600). */
+/* Open path for appending (O_APPEND|O_CLOEXEC|O_CREAT, 0600) and start its sync thread. */
 int sv_audit_open(sv_audit **out, const char *path, sgn_error *err);
-/* Append one line and fdatasync it; thread-safe. */
+/* Append one line and wait until an fdatasync covers it; thread-safe. Concurrent appends share
+ * one fdatasync (group commit: the sync thread syncs every line written before it starts). */
 int sv_audit_append(sv_audit *a, const cJSON *record, sgn_error *err);
+/* Called from the sync thread once the line is durable (error 0) or its fdatasync failed
+ * (error = errno). */
+typedef void (*sv_audit_done_fn)(void *ctx, int error);
+/* Append one line now (write(2), in order) and return; fn(ctx, error) follows from the sync
+ * thread. On failure (the line could not be written) fn is never called. */
+int sv_audit_append_async(sv_audit *a, const cJSON *record, sv_audit_done_fn fn, void *ctx,
+                          sgn_error *err);
+/* Sync what is left, tell the waiters, stop the sync thread, close. */
 void sv_audit_close(sv_audit *a);
 
 /* ---- lookup.c ---------------------------------------------------------------------------- */
@@ -225,10 +236,18 @@ typedef struct sv_request {
     size_t body_len;
     int body_too_large;          /* more than SV_MAX_BODY arrived (the rest was dropped) */
     const char *source_ip;
+    /* NULL: sv_handle returns once the audit line is durable. Otherwise the line is written
+     * and sv_handle returns at once with resp->audit_pending set; on_durable(durable_ctx,
+     * error) follows from the audit's sync thread, and the response may be sent only then
+     * (replaced by sv_respond_audit_failed when error != 0). */
+    sv_audit_done_fn on_durable;
+    void *durable_ctx;
 } sv_request;
 
 /* Answer req into *resp (always filled: never fails). */
 void sv_handle(const sv_service *s, const sv_request *req, sv_response *resp);
+/* Replace resp by the 500 of an audit line that could not be made durable. */
+void sv_respond_audit_failed(sv_response *resp, const char *event_name, int error);
 
 /* ---- server.c ---------------------------------------------------------------------------- */
 

@@ -53,14 +53,27 @@ typedef struct server {
     const char *store_dir;
     pthread_key_t handle_key;   /* this worker's sgn_authority * */
     atomic_long inflight;       /* requests between the URI callback and completion */
+    pthread_mutex_t park;       /* request.durable / request.suspended, across threads */
 } server;
 
+/* A handled request waits for its audit line's fdatasync without holding its worker: the
+ * connection is suspended (the worker serves other connections meanwhile) and the audit's
+ * sync thread resumes it; MHD then calls on_request again and the response is queued. */
 typedef struct request {
+    server *srv;
+    struct MHD_Connection *conn;
     char *target;
     sgn_buf body;
     int started;
     int body_seen;   /* the body is being read (not answered early) */
     int too_large;
+    int handled;     /* resp is filled */
+    int durable;     /* the audit line is durable, or its sync failed (sync_error) */
+    int suspended;   /* waiting for durable */
+    int sync_error;
+    int orphaned;    /* completed (daemon stopped) while parked: on_durable frees it */
+    char event[64];
+    sv_response resp;
 } request;
 
 static void close_handle(void *p)
@@ -114,6 +127,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 
     (void)c;
     atomic_fetch_add(&srv->inflight, 1);
+    if (r != NULL)
+        r->srv = srv;
     if (r != NULL && (r->target = strdup(uri)) == NULL) {
         free(r);
         r = NULL;
@@ -121,18 +136,31 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     return r;
 }
 
+static void request_free(request *r)
+{
+    free(r->target);
+    sgn_buf_free(&r->body);
+    sv_response_free(&r->resp);
+    free(r);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     server *srv = cls;
     request *r = *con_cls;
+    int parked = 0;
 
     (void)c;
     (void)toe;
     if (r != NULL) {
-        free(r->target);
-        sgn_buf_free(&r->body);
-        free(r);
+        /* Only MHD_stop_daemon ends a parked request; the sync thread still holds it. */
+        pthread_mutex_lock(&srv->park);
+        parked = r->resp.audit_pending && !r->durable;
+        r->orphaned = parked;
+        pthread_mutex_unlock(&srv->park);
+        if (!parked)
+            request_free(r);
         *con_cls = NULL;
     }
     atomic_fetch_sub(&srv->inflight, 1);
@@ -199,6 +227,44 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t n)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
 }
 
+/* From the audit's sync thread. */
+static void on_durable(void *ctx, int error)
+{
+    request *r = ctx;
+
+    pthread_mutex_lock(&r->srv->park);
+    if (r->orphaned) {
+        pthread_mutex_unlock(&r->srv->park);
+        request_free(r);
+        return;
+    }
+    r->durable = 1;
+    r->sync_error = error;
+    if (r->suspended)
+        MHD_resume_connection(r->conn);
+    pthread_mutex_unlock(&r->srv->park);
+}
+
+/* Queue the handled response once its audit line is durable; until then park the connection.
+ * Runs on the connection's worker (first after sv_handle, then after the resume). */
+static enum MHD_Result answer(request *r, struct MHD_Connection *c)
+{
+    int durable;
+
+    pthread_mutex_lock(&r->srv->park);
+    durable = !r->resp.audit_pending || r->durable;
+    r->suspended = !durable;
+    if (!durable)
+        MHD_suspend_connection(c);
+    pthread_mutex_unlock(&r->srv->park);
+    if (!durable)
+        return MHD_YES;
+    if (r->resp.audit_pending && r->sync_error != 0)
+        sv_respond_audit_failed(&r->resp, r->event, r->sync_error);
+    r->resp.audit_pending = 0;
+    return queue(c, &r->resp);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -210,7 +276,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     sv_request req;
     sv_response resp;
     char ip[INET6_ADDRSTRLEN];
-    enum MHD_Result ok;
 
     (void)url;
     (void)version;
@@ -222,6 +287,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         sv_respond_error(&resp, &e);
         return queue(c, &resp);
     }
+    if (r->handled)
+        return answer(r, c);   /* resumed: the audit line is durable */
     if (!r->started) {
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 
@@ -263,10 +330,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     req.body_len = r->too_large ? 0 : r->body.len;
     req.body_too_large = r->too_large;
     req.source_ip = ip;
-    sv_handle(&srv->svc, &req, &resp);
+    req.on_durable = on_durable;
+    req.durable_ctx = r;
+    r->conn = c;
+    sv_handle(&srv->svc, &req, &r->resp);
     free(hv);
-    ok = queue(c, &resp);
-    return ok;
+    r->handled = 1;
+    snprintf(r->event, sizeof(r->event), "%s %s", method, r->target);
+    return answer(r, c);
 }
 
 static int is_loopback(const struct sockaddr *sa)
@@ -326,12 +397,14 @@ int sv_serve(const sv_serve_opts *o, sgn_error *err)
     sgn_buf cert = SGN_BUF_INIT, key = SGN_BUF_INIT;
     sigset_t sigs;
     unsigned threads = o->threads, port;
-    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                         MHD_ALLOW_SUSPEND_RESUME;
     const union MHD_DaemonInfo *info;
     int tls = o->tls_cert != NULL, rc, sig = 0, key_created = 0;
     long waited = 0;
 
     memset(&srv, 0, sizeof(srv));
+    pthread_mutex_init(&srv.park, NULL);
     if ((o->tls_cert == NULL) != (o->tls_key == NULL))
         return sgn_error_set(err, SGN_EINVALID, "--tls-cert and --tls-key go together");
     if ((rc = resolve(&ss, o->host ? o->host : SV_DEFAULT_HOST, o->port, err)) < 0)
@@ -442,7 +515,8 @@ out:
         fprintf(stderr, "signer-local serve: stopped\n");
     if (key_created)
         pthread_key_delete(srv.handle_key);
-    sv_audit_close(srv.svc.audit);
+    sv_audit_close(srv.svc.audit);   /* after the daemon: parked requests are resumed */
+    pthread_mutex_destroy(&srv.park);
     sv_quota_free(srv.svc.quota);
     sgn_buf_free(&cert);
     sgn_buf_clear_free(&key);

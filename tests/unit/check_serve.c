@@ -338,7 +338,7 @@ static void handle(sv_service *s, const char *method, const char *target, const 
                    {(char *)"User-Agent", (char *)"Boto3/1.43.11 test"},
                    {(char *)"Authorization", (char *)(auth ? auth : "")}};
     sv_request req = {method, target, h, auth ? 3 : 2, (const unsigned char *)body,
-                      body ? strlen(body) : 0, too_large, "127.0.0.1"};
+                      body ? strlen(body) : 0, too_large, "127.0.0.1", NULL, NULL};
 
     sv_handle(s, &req, resp);
 }
