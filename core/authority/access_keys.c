@@ -336,7 +336,7 @@ int sgn_authority_lookup_access_key(void *ctx, const char *access_key_id,
     int rc, step;
 
     memset(key, 0, sizeof(*key));
-    if ((rc = sgn_authority__prepare(a, &st,
+    if ((rc = sgn_authority__stmt(a, &st,
                                      "SELECT secret, session_token, expiration, status, "
                                      "account_id, principal FROM access_keys WHERE "
                                      "access_key_id = ?",
@@ -356,7 +356,7 @@ int sgn_authority_lookup_access_key(void *ctx, const char *access_key_id,
     } else {
         rc = sgn_authority__db_fail(a, err, "cannot read access keys");
     }
-    sqlite3_finalize(st);
+    sgn_authority__stmt_done(a, st);
     if (rc < 0 && rc != SGN_ENOTFOUND) {
         /* nothing half-filled goes back: wipe what was copied */
         if (key->secret_access_key)

@@ -33,6 +33,11 @@ struct sgn_authority {
     char read_only_why[128];  /* for the message of a refused write */
     char *caller_account;     /* sgn_authority_set_caller; NULL = the store's own account */
     char *caller_principal;   /* with caller_account */
+    /* Statements of the hot paths, prepared once per handle (sgn_authority__stmt). */
+    struct {
+        const char *sql;      /* the literal's address */
+        sqlite3_stmt *st;
+    } stmts[32];
 };
 
 typedef struct sgn_platform {
@@ -70,6 +75,12 @@ int sgn_authority__commit(sgn_authority *a, sgn_error *err);
 void sgn_authority__rollback(sgn_authority *a);
 int sgn_authority__exec(sgn_authority *a, const char *sql, sgn_error *err);
 int sgn_authority__prepare(sgn_authority *a, sqlite3_stmt **st, const char *sql, sgn_error *err);
+/* As sgn_authority__prepare, for a string literal run often (signing, revocation checks,
+ * access keys): the statement is prepared once per handle and kept; give it back with
+ * sgn_authority__stmt_done (reset, bindings cleared) instead of sqlite3_finalize. Parsing the
+ * SQL was most of the cost of a GetRevocationStatus. */
+int sgn_authority__stmt(sgn_authority *a, sqlite3_stmt **st, const char *sql, sgn_error *err);
+void sgn_authority__stmt_done(sgn_authority *a, sqlite3_stmt *st);
 
 /* Members of an input object, with AWS-style validation messages. A wrong type is a
  * ValidationException; a missing required member too. */

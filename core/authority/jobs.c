@@ -44,7 +44,7 @@ static int record_job(sgn_authority *a, const char *job_id, const char *owner, c
     char *by = sgn_authority__caller_arn(a);
     int rc;
 
-    if ((rc = sgn_authority__prepare(
+    if ((rc = sgn_authority__stmt(
              a, &st,
              "INSERT INTO jobs(job_id, profile_name, profile_version, platform_id, job_owner, "
              "job_invoker, requested_by, status, created_at, completed_at, signature_expires_at, "
@@ -68,7 +68,7 @@ static int record_job(sgn_authority *a, const char *job_id, const char *owner, c
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = sgn_authority__db_fail(a, err, "cannot record the signing job");
 out:
-    sqlite3_finalize(st);
+    sgn_authority__stmt_done(a, st);
     free(by);
     return rc;
 }
@@ -246,7 +246,7 @@ static int load_job(job_row *j, int *found, sgn_authority *a, const char *job_id
 
     *found = 0;
     memset(j, 0, sizeof(*j));
-    if ((rc = sgn_authority__prepare(a, &st, "SELECT " JOB_COLUMNS "FROM jobs WHERE job_id = ?",
+    if ((rc = sgn_authority__stmt(a, &st, "SELECT " JOB_COLUMNS "FROM jobs WHERE job_id = ?",
                                      err)) < 0)
         return rc;
     sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC);
@@ -260,7 +260,7 @@ static int load_job(job_row *j, int *found, sgn_authority *a, const char *job_id
     } else {
         rc = sgn_authority__db_fail(a, err, "cannot read signing jobs");
     }
-    sqlite3_finalize(st);
+    sgn_authority__stmt_done(a, st);
     return rc;
 }
 

@@ -108,7 +108,7 @@ static int load_latest(cert_row *out, sgn_authority *a, const char *kind, int64_
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = sgn_authority__prepare(
+    if ((rc = sgn_authority__stmt(
              a, &st,
              "SELECT id, der, key_file, not_before, not_after, created_at FROM certs "
              "WHERE kind = ? AND (? = 0 OR parent_id = ?) AND revoked_at IS NULL "
@@ -139,7 +139,7 @@ static int load_latest(cert_row *out, sgn_authority *a, const char *kind, int64_
         goto out;
     rc = SGN_OK;
 out:
-    sqlite3_finalize(st);
+    sgn_authority__stmt_done(a, st);
     if (rc < 0)
         row_free(out);
     return rc;

@@ -78,7 +78,7 @@ static int load_profile(profile_row *p, int *found, sgn_authority *a, const char
 
     *found = 0;
     memset(p, 0, sizeof(*p));
-    rc = sgn_authority__prepare(a, &st,
+    rc = sgn_authority__stmt(a, &st,
                                 "SELECT " PROFILE_COLUMNS PROFILE_JOIN
                                 "AND v.version = COALESCE(?2, p.current_version) "
                                 "WHERE p.name = ?1 AND p.owner = ?3",
@@ -101,7 +101,7 @@ static int load_profile(profile_row *p, int *found, sgn_authority *a, const char
     } else {
         rc = sgn_authority__db_fail(a, err, "cannot read signing profiles");
     }
-    sqlite3_finalize(st);
+    sgn_authority__stmt_done(a, st);
     return rc;
 }
 

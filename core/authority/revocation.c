@@ -72,7 +72,7 @@ static int hash_revoked(sgn_authority *a, const char *entry, int *revoked, sgn_e
     int rc;
 
     *revoked = 0;
-    if ((rc = sgn_authority__prepare(a, &st,
+    if ((rc = sgn_authority__stmt(a, &st,
                                      "SELECT 1 FROM certs WHERE revoked_pair IS NOT NULL AND "
                                      "lower(revoked_pair) = lower(?) LIMIT 1",
                                      err)) < 0)
@@ -84,7 +84,7 @@ static int hash_revoked(sgn_authority *a, const char *entry, int *revoked, sgn_e
     rc = rc == SQLITE_ROW || rc == SQLITE_DONE
              ? SGN_OK
              : sgn_authority__db_fail(a, err, "cannot read certificate revocations");
-    sqlite3_finalize(st);
+    sgn_authority__stmt_done(a, st);
     return rc;
 }
 

@@ -82,6 +82,40 @@ int sgn_authority__prepare(sgn_authority *a, sqlite3_stmt **st, const char *sql,
     return SGN_OK;
 }
 
+int sgn_authority__stmt(sgn_authority *a, sqlite3_stmt **st, const char *sql, sgn_error *err)
+{
+    size_t i, n = sizeof(a->stmts) / sizeof(a->stmts[0]);
+
+    for (i = 0; i < n && a->stmts[i].sql != NULL; i++)
+        if (a->stmts[i].sql == sql && !sqlite3_stmt_busy(a->stmts[i].st)) {
+            *st = a->stmts[i].st;
+            return SGN_OK;
+        }
+    if (sgn_authority__prepare(a, st, sql, err) < 0)
+        return SGN_EDB;
+    if (i < n) {   /* else (full, or this one in use): a plain statement, finalized when done */
+        a->stmts[i].sql = sql;
+        a->stmts[i].st = *st;
+    }
+    return SGN_OK;
+}
+
+void sgn_authority__stmt_done(sgn_authority *a, sqlite3_stmt *st)
+{
+    size_t i, n = sizeof(a->stmts) / sizeof(a->stmts[0]);
+
+    if (st == NULL)
+        return;
+    for (i = 0; i < n && a->stmts[i].sql != NULL; i++)
+        if (a->stmts[i].st == st) {
+            /* Reset now: a statement left stepping would hold a read snapshot open. */
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
 int sgn_authority__get_string(const char **out, const cJSON *in, const char *name, int required,
                               sgn_error *err)
 {
@@ -615,6 +649,8 @@ void sgn_authority_close(sgn_authority *a)
 {
     if (a == NULL)
         return;
+    for (size_t i = 0; i < sizeof(a->stmts) / sizeof(a->stmts[0]); i++)
+        sqlite3_finalize(a->stmts[i].st);
     if (a->db != NULL && !a->read_only) {
         /* Best effort, never waiting: a busy store is checkpointed by its last user. */
         sqlite3_busy_timeout(a->db, 0);
