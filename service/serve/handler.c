@@ -153,7 +153,13 @@ void sv_handle(const sv_service *s, const sv_request *req, sv_response *resp)
         err = in_err;
         goto respond;
     }
-    rc = op->call(a, in, &out, &err);
+    if (s->write_lock != NULL && !m.route->read_only) {
+        pthread_mutex_lock(s->write_lock);
+        rc = op->call(a, in, &out, &err);
+        pthread_mutex_unlock(s->write_lock);
+    } else {
+        rc = op->call(a, in, &out, &err);
+    }
 respond:
     if (rc >= 0)
         rc = sv_respond_ok(resp, out, &err);

@@ -225,6 +225,10 @@ typedef struct sv_service {
     const char *account;         /* the store's own account */
     const char *version;
     int64_t (*clock_ms)(void);   /* wall clock in ms; NULL = real time */
+    /* Held around every operation that is not read-only, or NULL. The workers' store handles
+     * would otherwise meet on SQLite's write lock, whose busy handler sleeps and backs off
+     * (1, 2, 5, 10 ... 100 ms): a queue on a mutex hands the lock over at once. */
+    pthread_mutex_t *write_lock;
 } sv_service;
 
 typedef struct sv_request {

@@ -54,6 +54,7 @@ typedef struct server {
     pthread_key_t handle_key;   /* this worker's sgn_authority * */
     atomic_long inflight;       /* requests between the URI callback and completion */
     pthread_mutex_t park;       /* request.durable / request.suspended, across threads */
+    pthread_mutex_t writes;     /* sv_service.write_lock */
 } server;
 
 /* A handled request waits for its audit line's fdatasync without holding its worker: the
@@ -405,6 +406,8 @@ int sv_serve(const sv_serve_opts *o, sgn_error *err)
 
     memset(&srv, 0, sizeof(srv));
     pthread_mutex_init(&srv.park, NULL);
+    pthread_mutex_init(&srv.writes, NULL);
+    srv.svc.write_lock = &srv.writes;
     if ((o->tls_cert == NULL) != (o->tls_key == NULL))
         return sgn_error_set(err, SGN_EINVALID, "--tls-cert and --tls-key go together");
     if ((rc = resolve(&ss, o->host ? o->host : SV_DEFAULT_HOST, o->port, err)) < 0)
@@ -517,6 +520,7 @@ out:
         pthread_key_delete(srv.handle_key);
     sv_audit_close(srv.svc.audit);   /* after the daemon: parked requests are resumed */
     pthread_mutex_destroy(&srv.park);
+    pthread_mutex_destroy(&srv.writes);
     sv_quota_free(srv.svc.quota);
     sgn_buf_free(&cert);
     sgn_buf_clear_free(&key);
