@@ -17,7 +17,8 @@
 typedef struct cert_row {
     int64_t id;
     X509 *cert;
-    EVP_PKEY *key;
+    EVP_PKEY *key;           /* loaded when needed (row_key) */
+    char key_file[128];
     int64_t not_before, not_after, created_at;
 } cert_row;
 
@@ -99,12 +100,12 @@ out:
     return rc;
 }
 
-/* Load the newest certificate of a kind (and its key); out->id == 0 when there is none. */
+/* Load the newest certificate of a kind (its key is read by row_key, only when used: a
+ * signature needs the leaf's, issuing needs the issuer's); out->id == 0 when there is none. */
 static int load_latest(cert_row *out, sgn_authority *a, const char *kind, int64_t parent_id,
                        sgn_error *err)
 {
     sqlite3_stmt *st = NULL;
-    char path[PATH_MAX];
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -131,11 +132,13 @@ static int load_latest(cert_row *out, sgn_authority *a, const char *kind, int64_
     out->not_before = sqlite3_column_int64(st, 3);
     out->not_after = sqlite3_column_int64(st, 4);
     out->created_at = sqlite3_column_int64(st, 5);
+    if (snprintf(out->key_file, sizeof(out->key_file), "%s",
+                 (const char *)sqlite3_column_text(st, 2)) >= (int)sizeof(out->key_file)) {
+        rc = sgn_error_set(err, SGN_EIO, "store key file name too long");
+        goto out;
+    }
     if ((rc = sgn_x509_from_der(&out->cert, sqlite3_column_blob(st, 1),
-                                (size_t)sqlite3_column_bytes(st, 1), err)) < 0 ||
-        (rc = key_path(path, sizeof(path), a, (const char *)sqlite3_column_text(st, 2), err)) <
-            0 ||
-        (rc = sgn_crypto_read_key_pem(&out->key, path, err)) < 0)
+                                (size_t)sqlite3_column_bytes(st, 1), err)) < 0)
         goto out;
     rc = SGN_OK;
 out:
@@ -143,6 +146,18 @@ out:
     if (rc < 0)
         row_free(out);
     return rc;
+}
+
+static int row_key(cert_row *r, sgn_authority *a, sgn_error *err)
+{
+    char path[PATH_MAX];
+    int rc;
+
+    if (r->key != NULL)
+        return SGN_OK;
+    if ((rc = key_path(path, sizeof(path), a, r->key_file, err)) < 0)
+        return rc;
+    return sgn_crypto_read_key_pem(&r->key, path, err);
 }
 
 static int make_ca(cert_row *out, sgn_authority *a, const cert_row *root, int64_t now,
@@ -212,7 +227,7 @@ int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain
     /* A fresh leaf must not outlive its issuer. */
     if (ca.id == 0 || now + SGN_LEAF_LIFETIME > ca.not_after || now < ca.not_before) {
         row_free(&ca);
-        if ((rc = make_ca(&ca, a, &root, now, err)) < 0)
+        if ((rc = row_key(&root, a, err)) < 0 || (rc = make_ca(&ca, a, &root, now, err)) < 0)
             goto out;
     }
     if ((rc = load_latest(&leaf, a, "leaf", ca.id, err)) < 0)
@@ -220,10 +235,13 @@ int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain
     if (leaf.id == 0 || now >= leaf.created_at + SGN_LEAF_ROTATE_AFTER ||
         now >= leaf.not_after - 60 || now < leaf.not_before) {
         row_free(&leaf);
-        if ((rc = make_cert(&leaf, a, SGN_CERT_LEAF, LEAF_SUBJECT, now - SGN_LEAF_BACKDATE,
+        if ((rc = row_key(&ca, a, err)) < 0 ||
+            (rc = make_cert(&leaf, a, SGN_CERT_LEAF, LEAF_SUBJECT, now - SGN_LEAF_BACKDATE,
                             now + SGN_LEAF_LIFETIME, &ca, err)) < 0)
             goto out;
     }
+    if ((rc = row_key(&leaf, a, err)) < 0)
+        goto out;
     c = calloc(3, sizeof(*c));
     if (c == NULL) {
         rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
