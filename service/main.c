@@ -84,7 +84,8 @@ const sl_command sl_commands[] = {
      "Serve the AWS Signer REST API over HTTP (loopback) or HTTPS (--tls-cert, --tls-key), "
      "authenticated with SigV4 against the store's access keys: --listen HOST:PORT (default "
      "127.0.0.1:8484), --port-file FILE, --audit-log FILE (default <store>/audit.jsonl), "
-     "--quota RPS per account, --threads N; GET /health answers unauthenticated; SIGTERM "
+     "--quota RPS per account, --threads N, --audit-reads-async (read-only calls do not wait "
+     "for the audit line's fdatasync); GET /health answers unauthenticated; SIGTERM "
      "drains (extension)."},
     {"lookup-events", NULL, sl_cmd_lookup_events,
      "Print the audit trail of `serve` as `aws cloudtrail lookup-events` prints CloudTrail's: "

@@ -334,10 +334,13 @@ static int write_line(sv_audit *a, const char *text, size_t len, waiter *w, sgn_
                                  n < 0 ? strerror(errno) : "short write");
         off += (size_t)n;
     }
-    w->seq = ++a->written;
-    w->next = NULL;
-    *a->tail = w;
-    a->tail = &w->next;
+    ++a->written;
+    if (w != NULL) {
+        w->seq = a->written;
+        w->next = NULL;
+        *a->tail = w;
+        a->tail = &w->next;
+    }
     pthread_cond_signal(&a->work);
     return SGN_OK;
 }
@@ -352,12 +355,15 @@ int sv_audit_append_async(sv_audit *a, const cJSON *record, sv_audit_done_fn fn,
 
     if (text == NULL)
         return SGN_ENOMEM;
-    if ((w = malloc(sizeof(*w))) == NULL) {
+    if (fn == NULL) {   /* written now, synced by the next group commit, nobody waits */
+        w = NULL;
+    } else if ((w = malloc(sizeof(*w))) == NULL) {
         free(text);
         return sgn_error_set(err, SGN_ENOMEM, "out of memory");
+    } else {
+        w->fn = fn;
+        w->ctx = ctx;
     }
-    w->fn = fn;
-    w->ctx = ctx;
     pthread_mutex_lock(&a->lock);
     rc = write_line(a, text, len, w, err);
     pthread_mutex_unlock(&a->lock);

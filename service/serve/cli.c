@@ -49,7 +49,7 @@ static int parse_listen(sl_ctx *ctx, const char *s, char **host, unsigned *port,
 
 int sl_cmd_serve(sl_ctx *ctx, int argc, char **argv, sgn_error *err)
 {
-    enum { O_LISTEN, O_CERT, O_KEY, O_PORT_FILE, O_AUDIT, O_QUOTA, O_THREADS };
+    enum { O_LISTEN, O_CERT, O_KEY, O_PORT_FILE, O_AUDIT, O_QUOTA, O_THREADS, O_READS_ASYNC };
     sl_opt opts[] = {
         [O_LISTEN] = {.name = "listen", .kind = SL_OPT_VALUE},
         [O_CERT] = {.name = "tls-cert", .kind = SL_OPT_VALUE},
@@ -58,6 +58,7 @@ int sl_cmd_serve(sl_ctx *ctx, int argc, char **argv, sgn_error *err)
         [O_AUDIT] = {.name = "audit-log", .kind = SL_OPT_VALUE},
         [O_QUOTA] = {.name = "quota", .kind = SL_OPT_VALUE},
         [O_THREADS] = {.name = "threads", .kind = SL_OPT_VALUE},
+        [O_READS_ASYNC] = {.name = "audit-reads-async", .kind = SL_OPT_FLAG},
     };
     sv_serve_opts so;
     sgn_authority *a = NULL;
@@ -117,6 +118,7 @@ int sl_cmd_serve(sl_ctx *ctx, int argc, char **argv, sgn_error *err)
     so.port_file = opts[O_PORT_FILE].value;
     so.audit_log = audit ? audit : opts[O_AUDIT].value;
     so.version = SGN_VERSION;
+    so.audit_reads_async = opts[O_READS_ASYNC].seen > 0;
     rc = sv_serve(&so, err);
 out:
     sgn_authority_close(a);

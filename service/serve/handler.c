@@ -96,7 +96,7 @@ void sv_handle(const sv_service *s, const sv_request *req, sv_response *resp)
     cJSON *in = NULL, *out = NULL, *rec = NULL;
     const char *q;
     char *path = NULL;
-    int rc, in_rc;
+    int rc, in_rc, no_wait;
 
     memset(resp, 0, sizeof(*resp));
     memset(&who, 0, sizeof(who));
@@ -182,9 +182,12 @@ respond:
     ev.error_code = resp->error_type;
     ev.error_message = resp->error_message;
     ev.recipient_account = who.account_id[0] ? who.account_id : s->account;
+    /* A read-only call with audit_reads_async: written, not waited for. */
+    no_wait = s->audit_reads_async && m.route != NULL && m.route->read_only;
     if (s->audit != NULL &&
         (sv_audit_record(&rec, &ev, &aerr) < 0 ||
-         (req->on_durable != NULL
+         (no_wait ? sv_audit_append_async(s->audit, rec, NULL, NULL, &aerr)
+          : req->on_durable != NULL
               ? sv_audit_append_async(s->audit, rec, req->on_durable, req->durable_ctx, &aerr)
               : sv_audit_append(s->audit, rec, &aerr)) < 0)) {
         /* No success without its audit line. */
@@ -194,7 +197,7 @@ respond:
         sgn_error_clear(&aerr);
         sgn_error_set(&aerr, SGN_EIO, "the audit trail could not be written");
         sv_respond_error(resp, &aerr);
-    } else if (s->audit != NULL && req->on_durable != NULL) {
+    } else if (s->audit != NULL && req->on_durable != NULL && !no_wait) {
         resp->audit_pending = 1;
     }
     cJSON_Delete(rec);

@@ -164,7 +164,8 @@ int sv_audit_append(sv_audit *a, const cJSON *record, sgn_error *err);
  * (error = errno). */
 typedef void (*sv_audit_done_fn)(void *ctx, int error);
 /* Append one line now (write(2), in order) and return; fn(ctx, error) follows from the sync
- * thread. On failure (the line could not be written) fn is never called. */
+ * thread (fn NULL: nobody is told; the next sync covers the line). On failure (the line could
+ * not be written) fn is never called. */
 int sv_audit_append_async(sv_audit *a, const cJSON *record, sv_audit_done_fn fn, void *ctx,
                           sgn_error *err);
 /* Sync what is left, tell the waiters, stop the sync thread, close. */
@@ -229,6 +230,10 @@ typedef struct sv_service {
      * would otherwise meet on SQLite's write lock, whose busy handler sleeps and backs off
      * (1, 2, 5, 10 ... 100 ms): a queue on a mutex hands the lock over at once. */
     pthread_mutex_t *write_lock;
+    /* Read-only calls (Get/List/Describe, no state change) are answered once their line is
+     * written (in the kernel: a SIGKILL loses nothing) without waiting for the fdatasync that
+     * the next group commit does; calls that change state always wait. Off by default. */
+    int audit_reads_async;
 } sv_service;
 
 typedef struct sv_request {
@@ -265,6 +270,7 @@ typedef struct sv_serve_opts {
     const char *audit_log;       /* the audit file */
     double quota_rps;            /* 0 = no quota */
     unsigned threads;            /* 0 = the number of online CPUs */
+    int audit_reads_async;       /* sv_service.audit_reads_async */
     const char *version;
 } sv_serve_opts;
 

@@ -456,6 +456,7 @@ int sv_serve(const sv_serve_opts *o, sgn_error *err)
     srv.svc.region = sgn_authority_region(o->store);
     srv.svc.account = sgn_authority_account(o->store);
     srv.svc.version = o->version;
+    srv.svc.audit_reads_async = o->audit_reads_async;
     atomic_init(&srv.inflight, 0);
 
     /* Workers inherit this mask: only the main thread sees SIGTERM and SIGINT. */
@@ -483,10 +484,11 @@ int sv_serve(const sv_serve_opts *o, sgn_error *err)
     port = info ? info->port : o->port;
     fprintf(stderr,
             "signer-local serve: listening on %s://%s%s%s:%u (store %s, region %s, account %s, "
-            "%u worker threads, audit %s, quota %s)\n",
+            "%u worker threads, audit %s%s, quota %s)\n",
             tls ? "https" : "http", ss.ss_family == AF_INET6 ? "[" : "",
             o->host ? o->host : SV_DEFAULT_HOST, ss.ss_family == AF_INET6 ? "]" : "", port,
             srv.store_dir, srv.svc.region, srv.svc.account, threads, o->audit_log,
+            o->audit_reads_async ? " (read-only calls not waiting for fdatasync)" : "",
             o->quota_rps > 0 ? "on" : "off");
     fflush(stderr);
     /* Last: a test waiting for the port file finds the startup line already written. */

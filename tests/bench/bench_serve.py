@@ -87,7 +87,7 @@ def run(cmd, **kw):
 
 
 class Serve:
-    def __init__(self, binary, store, tmp, threads):
+    def __init__(self, binary, store, tmp, threads, extra=()):
         self.port_file = os.path.join(tmp, "port")
         self.audit = os.path.join(tmp, "audit.jsonl")
         self.log = open(os.path.join(tmp, "serve.log"), "w")
@@ -95,6 +95,7 @@ class Serve:
                     self.port_file, "--audit-log", self.audit]
         if threads:
             self.cmd += ["--threads", str(threads)]
+        self.cmd += list(extra)
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 20
         while not (os.path.exists(self.port_file) and open(self.port_file).read().strip()):
@@ -184,6 +185,8 @@ def main():
     ap.add_argument("--rev-connections", type=int, default=32)
     ap.add_argument("--wrk-threads", type=int, default=2)
     ap.add_argument("--skip-openssl", action="store_true")
+    ap.add_argument("--audit-reads-async", action="store_true",
+                    help="serve --audit-reads-async: read-only calls do not wait for fdatasync")
     ap.add_argument("--keep", action="store_true", help="keep the temp directory")
     a = ap.parse_args()
 
@@ -198,7 +201,8 @@ def main():
     run([binary, "--store", store, "init", "--region", REGION, "--account-id", ACCOUNT])
     key = json.loads(run([binary, "--store", store, "create-access-key", "--account-id",
                           ACCOUNT]).stdout)["AccessKey"]
-    srv = Serve(binary, store, tmp, a.threads)
+    extra = ["--audit-reads-async"] if a.audit_reads_async else []
+    srv = Serve(binary, store, tmp, a.threads, extra)
     try:
         creds = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
         client = boto3.client("signer", region_name=REGION, endpoint_url=srv.url,
@@ -295,7 +299,8 @@ def main():
             f"(>= {answered_signs} answered SignPayload)")
         say("commands:")
         say(f"  {binary} --store STORE serve --listen 127.0.0.1:0 --port-file FILE "
-            f"--audit-log FILE" + (f" --threads {a.threads}" if a.threads else ""))
+            f"--audit-log FILE" + (f" --threads {a.threads}" if a.threads else "") +
+            "".join(" " + x for x in extra))
         if not a.skip_openssl:
             say("  " + speed_cmd)
         say("  " + " ".join(sign_cmd).replace(tmp, "$TMP"))
