@@ -38,6 +38,9 @@ struct sgn_authority {
         const char *sql;      /* the literal's address */
         sqlite3_stmt *st;
     } stmts[32];
+    /* The current leaf's key (pki.c): parsing its PEM cost about as much as a signature. */
+    char leaf_key_file[128];
+    EVP_PKEY *leaf_key;
 };
 
 typedef struct sgn_platform {

@@ -160,6 +160,30 @@ static int row_key(cert_row *r, sgn_authority *a, sgn_error *err)
     return sgn_crypto_read_key_pem(&r->key, path, err);
 }
 
+/* The leaf's key, kept by the handle while the leaf is current (key files are written once,
+ * under a fresh random name, and never change). */
+static int leaf_key(cert_row *leaf, sgn_authority *a, sgn_error *err)
+{
+    int rc;
+
+    if (leaf->key != NULL)
+        return SGN_OK;
+    if (a->leaf_key != NULL && strcmp(a->leaf_key_file, leaf->key_file) == 0 &&
+        EVP_PKEY_up_ref(a->leaf_key) == 1) {
+        leaf->key = a->leaf_key;
+        return SGN_OK;
+    }
+    if ((rc = row_key(leaf, a, err)) < 0)
+        return rc;
+    EVP_PKEY_free(a->leaf_key);
+    a->leaf_key = NULL;
+    if (EVP_PKEY_up_ref(leaf->key) == 1) {
+        a->leaf_key = leaf->key;
+        snprintf(a->leaf_key_file, sizeof(a->leaf_key_file), "%s", leaf->key_file);
+    }
+    return SGN_OK;
+}
+
 static int make_ca(cert_row *out, sgn_authority *a, const cert_row *root, int64_t now,
                    sgn_error *err)
 {
@@ -240,7 +264,7 @@ int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain
                             now + SGN_LEAF_LIFETIME, &ca, err)) < 0)
             goto out;
     }
-    if ((rc = row_key(&leaf, a, err)) < 0)
+    if ((rc = leaf_key(&leaf, a, err)) < 0)
         goto out;
     c = calloc(3, sizeof(*c));
     if (c == NULL) {
