@@ -32,13 +32,28 @@ static int decode_payload(unsigned char **out, size_t *len, const char *b64, sgn
     return SGN_OK;
 }
 
+/* A payload signed and not yet recorded (sgn_authority_sign_payload_unrecorded). The caller
+ * is kept: the record is checked again, and may be written, through another handle. */
+struct sgn_signed_job {
+    char job_id[37], owner[13], name[65], version[11], platform_id[64], envelope_type[32];
+    char payload_hash[65];
+    char *caller_account, *caller_principal;   /* NULL: the store's own account */
+    int64_t now, expiry, leaf_id;
+};
+
+void sgn_signed_job_free(sgn_signed_job *j)
+{
+    if (j == NULL)
+        return;
+    free(j->caller_account);
+    free(j->caller_principal);
+    free(j);
+}
+
 /* jobOwner is the profile's owner, jobInvoker the caller's account, requestedBy the caller's
  * principal (API model, SigningJob; the guide's ListSigningJobs: "IAM principal that requested
  * the signing job"). */
-static int record_job(sgn_authority *a, const char *job_id, const char *owner, const char *name,
-                      const char *version, const char *platform_id, int64_t now, int64_t expiry,
-                      const char *envelope_type, const char *payload_hash, int64_t leaf_id,
-                      sgn_error *err)
+static int record_job(sgn_authority *a, const sgn_signed_job *j, sgn_error *err)
 {
     sqlite3_stmt *st = NULL;
     char *by = sgn_authority__caller_arn(a);
@@ -52,19 +67,19 @@ static int record_job(sgn_authority *a, const char *job_id, const char *owner, c
              "VALUES (?, ?, ?, ?, ?, ?, ?, 'Succeeded', ?, ?, ?, ?, ?, ?)",
              err)) < 0)
         goto out;
-    sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, platform_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, j->job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, j->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, j->version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, j->platform_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, j->owner, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, sgn_authority__caller_account(a), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, by ? by : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, now);
-    sqlite3_bind_int64(st, 9, now);
-    sqlite3_bind_int64(st, 10, expiry);
-    sqlite3_bind_text(st, 11, envelope_type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 12, payload_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 13, leaf_id);
+    sqlite3_bind_int64(st, 8, j->now);
+    sqlite3_bind_int64(st, 9, j->now);
+    sqlite3_bind_int64(st, 10, j->expiry);
+    sqlite3_bind_text(st, 11, j->envelope_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, j->payload_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 13, j->leaf_id);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = sgn_authority__db_fail(a, err, "cannot record the signing job");
 out:
@@ -73,25 +88,67 @@ out:
     return rc;
 }
 
-int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err)
+/* What signing needs: the profile (Active, the caller allowed) and the signing chain, which
+ * rotates the leaf when it is due (a write). A read transaction first, so that signers do not
+ * queue on the write lock; the rare rotation then takes the write lock (BEGIN IMMEDIATE). */
+static int signing_inputs(sgn_authority *a, sgn_signed_job *j, int64_t *vvalue, char vtype[8],
+                          EVP_PKEY **key, X509 ***chain, size_t *chain_len, int immediate,
+                          int *busy, sgn_error *err)
+{
+    const sgn_platform *pl;
+    int rc;
+
+    *busy = 0;
+    if ((rc = immediate || a->read_only ? sgn_authority__begin(a, err)
+                                        : sgn_authority__exec(a, "BEGIN", err)) < 0)
+        return rc;
+    if ((rc = sgn_authority__signable_profile(a, j->owner, j->name, j->version, j->platform_id,
+                                              vvalue, vtype, err)) < 0)
+        goto out;
+    pl = sgn_authority__platform(j->platform_id);
+    if (pl == NULL || !pl->can_sign_payload) {
+        rc = sgn_authority__fail(err, 400, "ValidationException",
+                                 "SignPayload is not supported for platform %s; it signs only "
+                                 "with %s",
+                                 j->platform_id, SGN_PLATFORM_NOTATION);
+        goto out;
+    }
+    if ((rc = sgn_authority__signing_chain(a, key, chain, chain_len, &j->leaf_id, err)) < 0 ||
+        (rc = sgn_authority__commit(a, err)) < 0)
+        goto out;
+    return SGN_OK;
+out:
+    *busy = (sqlite3_errcode(a->db) & 0xff) == SQLITE_BUSY;
+    sgn_authority__rollback(a);
+    EVP_PKEY_free(*key);
+    *key = NULL;
+    sgn_authority__chain_free(*chain, *chain_len);
+    *chain = NULL;
+    *chain_len = 0;
+    return rc;
+}
+
+int sgn_authority_sign_payload_unrecorded(sgn_authority *a, const cJSON *in, cJSON **out,
+                                          sgn_signed_job **job, sgn_error *err)
 {
     const char *name, *owner, *b64, *format, *envelope_type;
-    const sgn_platform *pl;
     unsigned char *payload = NULL;
     size_t payload_len = 0, chain_len = 0;
-    char version[11], platform_id[64], vtype[8], job_id[37];
+    char vtype[8];
     char *profile_varn = NULL, *job_arn = NULL, *sig_b64 = NULL, *payload_hash = NULL;
     char agent[64];
-    int64_t vvalue, now, expiry, leaf_id = 0;
+    int64_t vvalue;
     EVP_PKEY *key = NULL;
     X509 **chain = NULL;
     sgn_buf env = SGN_BUF_INIT;
     sgn_kv attrs[3];
     sgn_sig_attrs sa;
+    sgn_signed_job *j = NULL;
     cJSON *o = NULL, *meta;
-    int rc;
+    int rc, busy;
 
     *out = NULL;
+    *job = NULL;
     if ((rc = sgn_authority__get_string(&name, in, "profileName", 1, err)) < 0 ||
         (rc = sgn_authority__check_profile_name(name, err)) < 0 ||
         (rc = sgn_authority__profile_owner(&owner, a, in, "profileOwner", err)) < 0 ||
@@ -114,32 +171,37 @@ int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, s
                                    envelope_type, SGN_ENVELOPE_JWS, SGN_ENVELOPE_COSE);
     if ((rc = decode_payload(&payload, &payload_len, b64, err)) < 0)
         return rc;
-    if ((rc = sgn_crypto_digest_hex(&payload_hash, "SHA256", payload, payload_len, err)) < 0 ||
-        (rc = sgn_random_uuid(job_id, err)) < 0)
-        goto out;
-    /* One write transaction: the leaf rotation, the signature and the job record land together,
-     * and the job is durable before we answer. */
-    if ((rc = sgn_authority__begin(a, err)) < 0)
-        goto out;
-    if ((rc = sgn_authority__signable_profile(a, owner, name, version, platform_id, &vvalue,
-                                              vtype, err)) < 0)
-        goto out;
-    pl = sgn_authority__platform(platform_id);
-    if (pl == NULL || !pl->can_sign_payload) {
-        rc = sgn_authority__fail(err, 400, "ValidationException",
-                                 "SignPayload is not supported for platform %s; it signs only "
-                                 "with %s",
-                                 platform_id, SGN_PLATFORM_NOTATION);
+    if ((j = calloc(1, sizeof(*j))) == NULL) {
+        rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = sgn_authority__signing_chain(a, &key, &chain, &chain_len, &leaf_id, err)) < 0)
+    snprintf(j->owner, sizeof(j->owner), "%s", owner);
+    snprintf(j->name, sizeof(j->name), "%s", name);
+    snprintf(j->envelope_type, sizeof(j->envelope_type), "%s", envelope_type);
+    if ((a->caller_account && (j->caller_account = strdup(a->caller_account)) == NULL) ||
+        (a->caller_principal && (j->caller_principal = strdup(a->caller_principal)) == NULL)) {
+        rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
         goto out;
-    now = sgn_authority_now(a);
-    expiry = sgn_authority__add_validity(now, vvalue, vtype);
+    }
+    if ((rc = sgn_crypto_digest_hex(&payload_hash, "SHA256", payload, payload_len, err)) < 0 ||
+        (rc = sgn_random_uuid(j->job_id, err)) < 0)
+        goto out;
+    snprintf(j->payload_hash, sizeof(j->payload_hash), "%s", payload_hash);
+    rc = signing_inputs(a, j, &vvalue, vtype, &key, &chain, &chain_len, 0, &busy, err);
+    if (rc == SGN_EDB && busy) {
+        /* The leaf rotation met another writer: take the write lock first this time. */
+        sgn_error_clear(err);
+        rc = signing_inputs(a, j, &vvalue, vtype, &key, &chain, &chain_len, 1, &busy, err);
+    }
+    if (rc < 0)
+        goto out;
+    /* Signed outside any transaction: signatures run in parallel across handles. */
+    j->now = sgn_authority_now(a);
+    j->expiry = sgn_authority__add_validity(j->now, vvalue, vtype);
     /* Through a grant too, the signature names the owner's profile and job
      * (cross-account-signing.txt: signatures carry the owner account's profile ARN). */
-    profile_varn = sgn_authority__profile_version_arn(a, owner, name, version);
-    job_arn = sgn_authority__job_arn(a, owner, job_id);
+    profile_varn = sgn_authority__profile_version_arn(a, owner, name, j->version);
+    job_arn = sgn_authority__job_arn(a, owner, j->job_id);
     if (profile_varn == NULL || job_arn == NULL) {
         rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
         goto out;
@@ -152,17 +214,13 @@ int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, s
     attrs[2].value = job_arn;
     snprintf(agent, sizeof(agent), "signer-local/%s", SGN_VERSION);
     sa.signing_scheme = SGN_SCHEME_SIGNING_AUTHORITY;
-    sa.signing_time = now;
-    sa.expiry = expiry;
+    sa.signing_time = j->now;
+    sa.expiry = j->expiry;
     sa.extended = attrs;
     sa.n_extended = 3;
     sa.signing_agent = agent;
     if ((rc = sgn_envelope_sign(&env, envelope_type, payload, payload_len, &sa, key, chain,
                                 chain_len, err)) < 0)
-        goto out;
-    if ((rc = record_job(a, job_id, owner, name, version, platform_id, now, expiry, envelope_type,
-                         payload_hash, leaf_id, err)) < 0 ||
-        (rc = sgn_authority__commit(a, err)) < 0)
         goto out;
     if ((rc = sgn_b64_encode(&sig_b64, env.data, env.len, err)) < 0)
         goto out;
@@ -171,16 +229,18 @@ int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, s
         rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
         goto out;
     }
-    cJSON_AddStringToObject(o, "jobId", job_id);
+    cJSON_AddStringToObject(o, "jobId", j->job_id);
     cJSON_AddStringToObject(o, "jobOwner", owner);
     meta = cJSON_AddObjectToObject(o, "metadata");
     cJSON_AddStringToObject(meta, SGN_ATTR_SIGNING_JOB, job_arn);
     cJSON_AddStringToObject(meta, SGN_ATTR_PROFILE_VERSION, profile_varn);
     cJSON_AddStringToObject(o, "signature", sig_b64);
     *out = o;
+    *job = j;
+    j = NULL;
     rc = SGN_OK;
 out:
-    sgn_authority__rollback(a);
+    sgn_signed_job_free(j);
     free(payload);
     free(payload_hash);
     free(profile_varn);
@@ -189,6 +249,82 @@ out:
     sgn_buf_free(&env);
     EVP_PKEY_free(key);
     sgn_authority__chain_free(chain, chain_len);
+    return rc;
+}
+
+/* Check one job again under the write lock, as its own caller (the profile still Active at
+ * the version signed, the caller still allowed), and insert it. */
+static int record_one(sgn_authority *a, const sgn_signed_job *j, sgn_error *err)
+{
+    char *acc = a->caller_account, *principal = a->caller_principal;
+    char version[11], platform_id[64], vtype[8];
+    int64_t vvalue;
+    int rc;
+
+    a->caller_account = j->caller_account;
+    a->caller_principal = j->caller_principal;
+    rc = sgn_authority__signable_profile(a, j->owner, j->name, version, platform_id, &vvalue,
+                                         vtype, err);
+    if (rc == SGN_OK && strcmp(version, j->version) != 0)
+        rc = sgn_authority__fail(err, 409, "ConflictException",
+                                 "Signing profile %s changed (version %s, now %s) while the "
+                                 "payload was being signed; sign again",
+                                 j->name, j->version, version);
+    if (rc == SGN_OK)
+        rc = record_job(a, j, err);
+    a->caller_account = acc;
+    a->caller_principal = principal;
+    return rc;
+}
+
+int sgn_authority_record_jobs(sgn_authority *a, sgn_signed_job *const *jobs, size_t n,
+                              int *results, sgn_error *errs, sgn_error *err)
+{
+    size_t i;
+    int rc;
+
+    for (i = 0; i < n; i++)
+        results[i] = SGN_EINTERNAL;
+    if ((rc = sgn_authority__begin(a, err)) < 0)
+        return rc;
+    for (i = 0; i < n; i++) {
+        if ((rc = sgn_authority__exec(a, "SAVEPOINT job", err)) < 0)
+            goto out;
+        results[i] = record_one(a, jobs[i], &errs[i]);
+        if ((rc = sgn_authority__exec(a, results[i] < 0 ? "ROLLBACK TO job; RELEASE job"
+                                                        : "RELEASE job",
+                                      err)) < 0)
+            goto out;
+    }
+    /* One commit (one WAL sync) makes every job of the group durable. */
+    rc = sgn_authority__commit(a, err);
+out:
+    sgn_authority__rollback(a);
+    if (rc < 0)
+        for (i = 0; i < n; i++)
+            results[i] = rc;
+    return rc;
+}
+
+int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err)
+{
+    sgn_signed_job *j = NULL;
+    sgn_error one = SGN_ERROR_INIT;
+    int rc, result;
+
+    if ((rc = sgn_authority_sign_payload_unrecorded(a, in, out, &j, err)) < 0)
+        return rc;
+    /* The job is durable before we answer. */
+    rc = sgn_authority_record_jobs(a, &j, 1, &result, &one, err);
+    if (rc == SGN_OK && result < 0) {
+        *err = one;
+        rc = result;
+    }
+    sgn_signed_job_free(j);
+    if (rc < 0) {
+        cJSON_Delete(*out);
+        *out = NULL;
+    }
     return rc;
 }
 

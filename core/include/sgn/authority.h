@@ -106,6 +106,19 @@ int sgn_authority_get_signing_platform(sgn_authority *a, const cJSON *in, cJSON 
  * signatureEnvelopeType ("application/jose+json" default, or "application/cose").
  * Output: jobId, jobOwner, metadata, signature (base64 envelope). */
 int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err);
+/* SignPayload in two steps, for a server that commits the jobs of concurrent calls together:
+ * sign (checks, the signing chain, the signature: no write lock held while signing) giving the
+ * response and the job to record; then record jobs in one transaction, each checked again
+ * there (profile still Active at the version signed, its caller still allowed): results[i] is
+ * its outcome, errs[i] its error. sgn_authority_record_jobs returns < 0 (and every result is
+ * that) when the transaction itself failed; nothing signed counts until it is recorded.
+ * sgn_authority_sign_payload is the two for one call. */
+typedef struct sgn_signed_job sgn_signed_job;
+int sgn_authority_sign_payload_unrecorded(sgn_authority *a, const cJSON *in, cJSON **out,
+                                          sgn_signed_job **job, sgn_error *err);
+int sgn_authority_record_jobs(sgn_authority *a, sgn_signed_job *const *jobs, size_t n,
+                              int *results, sgn_error *errs, sgn_error *err);
+void sgn_signed_job_free(sgn_signed_job *job);
 /* Input: signatureTimestamp (number), platformId, profileVersionArn, jobArn, certificateHashes
  * (array of strings). Output: revokedEntities (array, possibly empty). */
 int sgn_authority_get_revocation_status(sgn_authority *a, const cJSON *in, cJSON **out,
