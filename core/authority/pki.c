@@ -100,6 +100,26 @@ out:
     return rc;
 }
 
+static int cached_cert(X509 **out, sgn_authority *a, int64_t id, const void *der, size_t len,
+                       sgn_error *err)
+{
+    size_t i, n = sizeof(a->certs) / sizeof(a->certs[0]);
+    int rc;
+
+    for (i = 0; i < n; i++)
+        if (a->certs[i].cert != NULL && a->certs[i].id == id && X509_up_ref(a->certs[i].cert)) {
+            *out = a->certs[i].cert;
+            return SGN_OK;
+        }
+    if ((rc = sgn_x509_from_der(out, der, len, err)) < 0)
+        return rc;
+    i = a->next_cert++ % n;
+    X509_free(a->certs[i].cert);
+    a->certs[i].cert = X509_up_ref(*out) ? *out : NULL;
+    a->certs[i].id = id;
+    return SGN_OK;
+}
+
 /* Load the newest certificate of a kind (its key is read by row_key, only when used: a
  * signature needs the leaf's, issuing needs the issuer's); out->id == 0 when there is none. */
 static int load_latest(cert_row *out, sgn_authority *a, const char *kind, int64_t parent_id,
@@ -137,8 +157,8 @@ static int load_latest(cert_row *out, sgn_authority *a, const char *kind, int64_
         rc = sgn_error_set(err, SGN_EIO, "store key file name too long");
         goto out;
     }
-    if ((rc = sgn_x509_from_der(&out->cert, sqlite3_column_blob(st, 1),
-                                (size_t)sqlite3_column_bytes(st, 1), err)) < 0)
+    if ((rc = cached_cert(&out->cert, a, out->id, sqlite3_column_blob(st, 1),
+                          (size_t)sqlite3_column_bytes(st, 1), err)) < 0)
         goto out;
     rc = SGN_OK;
 out:

@@ -652,6 +652,8 @@ void sgn_authority_close(sgn_authority *a)
     for (size_t i = 0; i < sizeof(a->stmts) / sizeof(a->stmts[0]); i++)
         sqlite3_finalize(a->stmts[i].st);
     EVP_PKEY_free(a->leaf_key);
+    for (size_t i = 0; i < sizeof(a->certs) / sizeof(a->certs[0]); i++)
+        X509_free(a->certs[i].cert);
     if (a->db != NULL && !a->read_only) {
         /* Best effort, never waiting: a busy store is checkpointed by its last user. */
         sqlite3_busy_timeout(a->db, 0);
