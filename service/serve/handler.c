@@ -153,7 +153,7 @@ void sv_handle(const sv_service *s, const sv_request *req, sv_response *resp)
         err = in_err;
         goto respond;
     }
-    if (s->write_lock != NULL && !m.route->read_only) {
+    if (s->write_lock != NULL && !m.route->read_only && !op->own_writes) {
         pthread_mutex_lock(s->write_lock);
         rc = op->call(a, in, &out, &err);
         pthread_mutex_unlock(s->write_lock);

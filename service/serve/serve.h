@@ -203,6 +203,7 @@ typedef int (*sv_op_fn)(sgn_authority *a, const cJSON *in, cJSON **out, sgn_erro
 typedef struct sv_operation {
     const char *name;
     sv_op_fn call;    /* NULL: the route answers ValidationException "not supported" */
+    int own_writes;   /* takes sv_service.write_lock itself, around its writes only */
 } sv_operation;
 
 /* Authenticate req (and make its identity the handle's caller). A refusal is a service error

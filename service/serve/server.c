@@ -25,26 +25,122 @@
 #define DRAIN_MAX_MS 30000
 #define CONNECTION_TIMEOUT_S 60
 
+/* SignPayload: signed by the request's worker (signatures in parallel, no lock held), then
+ * recorded together with the jobs of concurrent calls: the first waiting worker leads, records
+ * every job queued so far in one transaction (one WAL sync) under the write lock, and wakes the
+ * others (group commit). Nothing is answered before its job is committed. */
+typedef struct job_wait {
+    sgn_signed_job *job;
+    int done, result;
+    sgn_error err;
+    struct job_wait *next;
+} job_wait;
+
+static struct {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    job_wait *head, **tail;
+    int leading;
+    pthread_mutex_t *writes;   /* sv_service.write_lock */
+} jobs_group = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, &jobs_group.head, 0,
+                NULL};
+
+static void record_group(sgn_authority *a, job_wait *batch)
+{
+    sgn_signed_job **jobs;
+    sgn_error *errs, terr = SGN_ERROR_INIT;
+    job_wait *w, *next;
+    int *results, rc;
+    size_t n = 0, i;
+
+    for (w = batch; w != NULL; w = w->next)
+        n++;
+    jobs = calloc(n, sizeof(*jobs));
+    errs = calloc(n, sizeof(*errs));
+    results = calloc(n, sizeof(*results));
+    if (jobs == NULL || errs == NULL || results == NULL) {
+        rc = sgn_error_set(&terr, SGN_ENOMEM, "out of memory");
+    } else {
+        for (i = 0, w = batch; w != NULL; w = w->next)
+            jobs[i++] = w->job;
+        if (jobs_group.writes)
+            pthread_mutex_lock(jobs_group.writes);
+        rc = sgn_authority_record_jobs(a, jobs, n, results, errs, &terr);
+        if (jobs_group.writes)
+            pthread_mutex_unlock(jobs_group.writes);
+    }
+    pthread_mutex_lock(&jobs_group.m);
+    for (i = 0, w = batch; w != NULL; w = next, i++) {
+        next = w->next;   /* w is the waiter's: gone once it sees done */
+        w->result = rc < 0 ? rc : results[i];
+        if (w->result < 0)
+            w->err = rc < 0 ? terr : errs[i];
+        w->done = 1;
+    }
+    jobs_group.leading = 0;
+    pthread_cond_broadcast(&jobs_group.c);
+    pthread_mutex_unlock(&jobs_group.m);
+    free(jobs);
+    free(errs);
+    free(results);
+}
+
+static int sign_payload_grouped(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err)
+{
+    job_wait w;
+    job_wait *batch;
+    int rc;
+
+    memset(&w, 0, sizeof(w));
+    if ((rc = sgn_authority_sign_payload_unrecorded(a, in, out, &w.job, err)) < 0)
+        return rc;
+    pthread_mutex_lock(&jobs_group.m);
+    *jobs_group.tail = &w;
+    jobs_group.tail = &w.next;
+    while (!w.done) {
+        if (jobs_group.leading) {
+            pthread_cond_wait(&jobs_group.c, &jobs_group.m);
+            continue;
+        }
+        jobs_group.leading = 1;
+        batch = jobs_group.head;
+        jobs_group.head = NULL;
+        jobs_group.tail = &jobs_group.head;
+        pthread_mutex_unlock(&jobs_group.m);
+        record_group(a, batch);
+        pthread_mutex_lock(&jobs_group.m);
+    }
+    pthread_mutex_unlock(&jobs_group.m);
+    sgn_signed_job_free(w.job);
+    if (w.result < 0) {
+        *err = w.err;
+        cJSON_Delete(*out);
+        *out = NULL;
+        return w.result;
+    }
+    return SGN_OK;
+}
+
 const sv_operation sv_operations[] = {
-    {"PutSigningProfile", sgn_authority_put_signing_profile},
-    {"GetSigningProfile", sgn_authority_get_signing_profile},
-    {"ListSigningProfiles", sgn_authority_list_signing_profiles},
-    {"CancelSigningProfile", sgn_authority_cancel_signing_profile},
-    {"RevokeSigningProfile", sgn_authority_revoke_signing_profile},
-    {"RevokeSignature", sgn_authority_revoke_signature},
-    {"DescribeSigningJob", sgn_authority_describe_signing_job},
-    {"ListSigningJobs", sgn_authority_list_signing_jobs},
-    {"ListSigningPlatforms", sgn_authority_list_signing_platforms},
-    {"GetSigningPlatform", sgn_authority_get_signing_platform},
-    {"SignPayload", sgn_authority_sign_payload},
-    {"GetRevocationStatus", sgn_authority_get_revocation_status},
-    {"AddProfilePermission", sgn_authority_add_profile_permission},
-    {"ListProfilePermissions", sgn_authority_list_profile_permissions},
-    {"RemoveProfilePermission", sgn_authority_remove_profile_permission},
-    {"TagResource", sgn_authority_tag_resource},
-    {"UntagResource", sgn_authority_untag_resource},
-    {"ListTagsForResource", sgn_authority_list_tags_for_resource},
-    {"StartSigningJob", NULL}, /* a later issue: answered with ValidationException */
+    {"PutSigningProfile", sgn_authority_put_signing_profile, 0},
+    {"GetSigningProfile", sgn_authority_get_signing_profile, 0},
+    {"ListSigningProfiles", sgn_authority_list_signing_profiles, 0},
+    {"CancelSigningProfile", sgn_authority_cancel_signing_profile, 0},
+    {"RevokeSigningProfile", sgn_authority_revoke_signing_profile, 0},
+    {"RevokeSignature", sgn_authority_revoke_signature, 0},
+    {"DescribeSigningJob", sgn_authority_describe_signing_job, 0},
+    {"ListSigningJobs", sgn_authority_list_signing_jobs, 0},
+    {"ListSigningPlatforms", sgn_authority_list_signing_platforms, 0},
+    {"GetSigningPlatform", sgn_authority_get_signing_platform, 0},
+    {"SignPayload", sign_payload_grouped, 1},
+    {"GetRevocationStatus", sgn_authority_get_revocation_status, 0},
+    {"AddProfilePermission", sgn_authority_add_profile_permission, 0},
+    {"ListProfilePermissions", sgn_authority_list_profile_permissions, 0},
+    {"RemoveProfilePermission", sgn_authority_remove_profile_permission, 0},
+    {"TagResource", sgn_authority_tag_resource, 0},
+    {"UntagResource", sgn_authority_untag_resource, 0},
+    {"ListTagsForResource", sgn_authority_list_tags_for_resource, 0},
+    {"StartSigningJob", NULL, 0}, /* a later issue: answered with ValidationException */
 };
 const size_t sv_n_operations = sizeof(sv_operations) / sizeof(sv_operations[0]);
 
@@ -408,6 +504,7 @@ int sv_serve(const sv_serve_opts *o, sgn_error *err)
     pthread_mutex_init(&srv.park, NULL);
     pthread_mutex_init(&srv.writes, NULL);
     srv.svc.write_lock = &srv.writes;
+    jobs_group.writes = &srv.writes;
     if ((o->tls_cert == NULL) != (o->tls_key == NULL))
         return sgn_error_set(err, SGN_EINVALID, "--tls-cert and --tls-key go together");
     if ((rc = resolve(&ss, o->host ? o->host : SV_DEFAULT_HOST, o->port, err)) < 0)

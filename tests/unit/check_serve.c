@@ -324,9 +324,9 @@ static int fake_get(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *e
 }
 
 static const sv_operation fake_ops[] = {
-    {"SignPayload", fake_sign},
-    {"GetSigningProfile", fake_get},
-    {"StartSigningJob", NULL},
+    {"SignPayload", fake_sign, 0},
+    {"GetSigningProfile", fake_get, 0},
+    {"StartSigningJob", NULL, 0},
 };
 
 static char audit_path[64];
