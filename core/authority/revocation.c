@@ -137,6 +137,9 @@ int sgn_authority_get_revocation_status(sgn_authority *a, const cJSON *in, cJSON
                      "expected arn:<partition>:signer:<region>:<account>:/signing-jobs/<id>");
         goto out;
     }
+    /* One read transaction (one snapshot, one WAL read lock) for the lookups below. */
+    if ((rc = sgn_authority__exec(a, "BEGIN", err)) < 0)
+        goto out;
     o = cJSON_CreateObject();
     arr = cJSON_AddArrayToObject(o, "revokedEntities");
     if (arr == NULL) {
@@ -165,6 +168,7 @@ int sgn_authority_get_revocation_status(sgn_authority *a, const cJSON *in, cJSON
     o = NULL;
     rc = SGN_OK;
 out:
+    sgn_authority__rollback(a);   /* read only: nothing to keep */
     cJSON_Delete(o);
     sgn_arn_free(&pv);
     sgn_arn_free(&job);
