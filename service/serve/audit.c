@@ -24,6 +24,7 @@ typedef struct waiter {
     uint64_t seq;
     sv_audit_done_fn fn;
     void *ctx;
+    int heap;              /* malloc'd by sv_audit_append_async: freed by the syncer */
     struct waiter *next;
 } waiter;
 
@@ -261,8 +262,13 @@ static void *syncer_main(void *p)
         }
         pthread_mutex_unlock(&a->lock);
         for (w = done; w != NULL; w = next) {
-            next = w->next;   /* the callback may free w */
-            w->fn(w->ctx, e);
+            sv_audit_done_fn fn = w->fn;
+            void *ctx = w->ctx;
+
+            next = w->next;   /* a blocked appender's waiter is gone once fn wakes it */
+            if (w->heap)
+                free(w);
+            fn(ctx, e);
         }
         pthread_mutex_lock(&a->lock);
     }
@@ -363,6 +369,7 @@ int sv_audit_append_async(sv_audit *a, const cJSON *record, sv_audit_done_fn fn,
     } else {
         w->fn = fn;
         w->ctx = ctx;
+        w->heap = 1;
     }
     pthread_mutex_lock(&a->lock);
     rc = write_line(a, text, len, w, err);
