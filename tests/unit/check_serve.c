@@ -534,6 +534,74 @@ START_TEST(test_handle_quota_and_audit_failure)
 }
 END_TEST
 
+/* Group commit: a deferred request (on_durable) gets its response at once with audit_pending
+ * and exactly one callback after the line's fdatasync; a read-only call with
+ * audit_reads_async is not pending; its line is written all the same. */
+typedef struct durable_seen {
+    pthread_mutex_t m;
+    int calls, error;
+} durable_seen;
+
+static void seen_durable(void *ctx, int error)
+{
+    durable_seen *d = ctx;
+
+    pthread_mutex_lock(&d->m);
+    d->calls++;
+    d->error = error;
+    pthread_mutex_unlock(&d->m);
+}
+
+START_TEST(test_handle_audit_group_commit)
+{
+    sgn_error err = SGN_ERROR_INIT;
+    sgn_kv h[1] = {{(char *)"Authorization", (char *)"good"}};
+    durable_seen d = {PTHREAD_MUTEX_INITIALIZER, 0, -1};
+    sv_request req;
+    sv_service s;
+    sv_response r;
+    cJSON *lines;
+    fake f;
+    int i;
+
+    service_init(&s, &f, &err);
+    memset(&req, 0, sizeof(req));
+    req.method = "POST";
+    req.target = "/signing-jobs/with-payload";
+    req.headers = h;
+    req.n_headers = 1;
+    req.body = (const unsigned char *)"{\"profileName\":\"p\"}";
+    req.body_len = strlen((const char *)req.body);
+    req.source_ip = "127.0.0.1";
+    req.on_durable = seen_durable;
+    req.durable_ctx = &d;
+    for (i = 0; i < 20; i++) {
+        sv_handle(&s, &req, &r);
+        ck_assert_uint_eq(r.status, 200);
+        ck_assert_int_eq(r.audit_pending, 1);
+        sv_response_free(&r);
+    }
+    /* A read-only call that does not wait. */
+    s.audit_reads_async = 1;
+    req.method = "GET";
+    req.target = "/signing-profiles/p2";
+    req.body = NULL;
+    req.body_len = 0;
+    sv_handle(&s, &req, &r);
+    ck_assert_int_eq(r.audit_pending, 0);
+    sv_response_free(&r);
+    sv_audit_close(s.audit);   /* syncs what is left and tells every waiter */
+    ck_assert_int_eq(d.calls, 20);
+    ck_assert_int_eq(d.error, 0);
+    lines = audit_lines();
+    ck_assert_int_eq(cJSON_GetArraySize(lines), 21);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(lines, 20), "eventName")->valuestring,
+                     "GetSigningProfile");
+    cJSON_Delete(lines);
+    unlink(audit_path);
+}
+END_TEST
+
 /* ---- lookup-events ------------------------------------------------------------------------- */
 
 START_TEST(test_lookup_events)
@@ -621,6 +689,7 @@ static Suite *serve_suite(void)
     tcase_add_test(tc, test_quota);
     tcase_add_test(tc, test_handle_flow);
     tcase_add_test(tc, test_handle_quota_and_audit_failure);
+    tcase_add_test(tc, test_handle_audit_group_commit);
     tcase_add_test(tc, test_lookup_events);
     suite_add_tcase(s, tc);
     return s;
