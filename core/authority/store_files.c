@@ -44,6 +44,11 @@ static int owner_ok(const owners *o, uid_t uid)
 static int bad_owner(sgn_error *err, const char *dir, const char *path, const struct stat *sb,
                      const owners *o, int read_only)
 {
+    if (o->any_of_store)
+        return unsafe(err, dir,
+                      "%s is owned by uid %u, neither by the store's owner (uid %u) nor by root; "
+                      "fix: chown %u %s",
+                      path, (unsigned)sb->st_uid, (unsigned)o->store, (unsigned)o->store, path);
     if (o->me == 0 && !read_only)
         return unsafe(err, dir,
                       "%s is owned by uid %u, not by root (uid 0), who runs this; fix: run as uid "
@@ -52,11 +57,6 @@ static int bad_owner(sgn_error *err, const char *dir, const char *path, const st
                       "(signer-local) or SIGNER_LOCAL_ALLOW_OTHER_OWNER=1",
                       path, (unsigned)sb->st_uid, (unsigned)sb->st_uid, (unsigned)sb->st_uid,
                       (unsigned)sb->st_gid, dir);
-    if (o->any_of_store)
-        return unsafe(err, dir,
-                      "%s is owned by uid %u, neither by the store's owner (uid %u) nor by root; "
-                      "fix: chown %u %s",
-                      path, (unsigned)sb->st_uid, (unsigned)o->store, (unsigned)o->store, path);
     return unsafe(err, dir,
                   "%s is owned by uid %u, not by uid %u, who runs this; fix: chown %u %s (as "
                   "root), or run as uid %u",
