@@ -73,23 +73,58 @@ out:
     return rc;
 }
 
+/* The envelope of a SignPayload: AWS's signed attributes for owner's profile version and the
+ * job, signed at *now (the store's clock) with key. *profile_varn and *job_arn are malloc'd. */
+static int sign_envelope(sgn_buf *env, sgn_authority *a, const char *owner, const char *name,
+                         const char *version, const char *job_id, int64_t vvalue,
+                         const char *vtype, const char *envelope_type,
+                         const unsigned char *payload, size_t payload_len, EVP_PKEY *key,
+                         X509 **chain, size_t chain_len, int64_t *now, int64_t *expiry,
+                         char **profile_varn, char **job_arn, sgn_error *err)
+{
+    char agent[64];
+    sgn_kv attrs[3];
+    sgn_sig_attrs sa;
+
+    *now = sgn_authority_now(a);
+    *expiry = sgn_authority__add_validity(*now, vvalue, vtype);
+    /* Through a grant too, the signature names the owner's profile and job
+     * (cross-account-signing.txt: signatures carry the owner account's profile ARN). */
+    *profile_varn = sgn_authority__profile_version_arn(a, owner, name, version);
+    *job_arn = sgn_authority__job_arn(a, owner, job_id);
+    if (*profile_varn == NULL || *job_arn == NULL)
+        return sgn_error_set(err, SGN_ENOMEM, "out of memory");
+    attrs[0].key = (char *)SGN_ATTR_VERIFICATION_PLUGIN;
+    attrs[0].value = (char *)SGN_PLUGIN_NAME;
+    attrs[1].key = (char *)SGN_ATTR_PROFILE_VERSION;
+    attrs[1].value = *profile_varn;
+    attrs[2].key = (char *)SGN_ATTR_SIGNING_JOB;
+    attrs[2].value = *job_arn;
+    snprintf(agent, sizeof(agent), "signer-local/%s", SGN_VERSION);
+    sa.signing_scheme = SGN_SCHEME_SIGNING_AUTHORITY;
+    sa.signing_time = *now;
+    sa.expiry = *expiry;
+    sa.extended = attrs;
+    sa.n_extended = 3;
+    sa.signing_agent = agent;
+    return sgn_envelope_sign(env, envelope_type, payload, payload_len, &sa, key, chain, chain_len,
+                             err);
+}
+
 int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err)
 {
     const char *name, *owner, *b64, *format, *envelope_type;
     const sgn_platform *pl;
     unsigned char *payload = NULL;
     size_t payload_len = 0, chain_len = 0;
-    char version[11], platform_id[64], vtype[8], job_id[37];
+    char version[11], again[11], platform_id[64], vtype[8], job_id[37];
     char *profile_varn = NULL, *job_arn = NULL, *sig_b64 = NULL, *payload_hash = NULL;
-    char agent[64];
-    int64_t vvalue, now, expiry, leaf_id = 0;
+    int64_t vvalue, now = 0, expiry = 0, leaf_id = 0;
     EVP_PKEY *key = NULL;
     X509 **chain = NULL;
     sgn_buf env = SGN_BUF_INIT;
-    sgn_kv attrs[3];
-    sgn_sig_attrs sa;
     cJSON *o = NULL, *meta;
-    int rc;
+    int rc, attempt, due = 0, usable = 0;
 
     *out = NULL;
     if ((rc = sgn_authority__get_string(&name, in, "profileName", 1, err)) < 0 ||
@@ -112,54 +147,69 @@ int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, s
         return sgn_authority__fail(err, 400, "ValidationException",
                                    "Unsupported signatureEnvelopeType %s: use %s or %s",
                                    envelope_type, SGN_ENVELOPE_JWS, SGN_ENVELOPE_COSE);
-    if ((rc = decode_payload(&payload, &payload_len, b64, err)) < 0)
+    if ((rc = sgn_authority__writable(a, err)) < 0 ||
+        (rc = decode_payload(&payload, &payload_len, b64, err)) < 0)
         return rc;
     if ((rc = sgn_crypto_digest_hex(&payload_hash, "SHA256", payload, payload_len, err)) < 0 ||
         (rc = sgn_random_uuid(job_id, err)) < 0)
         goto out;
-    /* One write transaction: the leaf rotation, the signature and the job record land together,
-     * and the job is durable before we answer. */
-    if ((rc = sgn_authority__begin(a, err)) < 0)
-        goto out;
-    if ((rc = sgn_authority__signable_profile(a, owner, name, version, platform_id, &vvalue,
-                                              vtype, err)) < 0)
-        goto out;
-    pl = sgn_authority__platform(platform_id);
-    if (pl == NULL || !pl->can_sign_payload) {
-        rc = sgn_authority__fail(err, 400, "ValidationException",
-                                 "SignPayload is not supported for platform %s; it signs only "
-                                 "with %s",
-                                 platform_id, SGN_PLATFORM_NOTATION);
-        goto out;
+    /* The signing key and chain are read and the envelope signed outside the write transaction,
+     * so that concurrent signers only serialise on the job's insert and commit. The write
+     * transaction then checks again what the signature relies on (the profile still Active at
+     * the same version, the chain unrevoked) and records the job, durable before we answer. */
+    for (attempt = 0;; attempt++) {
+        if (attempt == 3) {
+            rc = sgn_error_set(err, SGN_EDB,
+                               "the local Signer store %s kept changing while signing; try again",
+                               a->dir);
+            goto out;
+        }
+        EVP_PKEY_free(key);
+        sgn_authority__chain_free(chain, chain_len);
+        key = NULL;
+        chain = NULL;
+        chain_len = 0;
+        sgn_buf_free(&env);
+        free(profile_varn);
+        free(job_arn);
+        profile_varn = job_arn = NULL;
+        if ((rc = sgn_authority__exec(a, "BEGIN", err)) < 0 ||
+            (rc = sgn_authority__signable_profile(a, owner, name, version, platform_id, &vvalue,
+                                                  vtype, err)) < 0)
+            goto out;
+        pl = sgn_authority__platform(platform_id);
+        if (pl == NULL || !pl->can_sign_payload) {
+            rc = sgn_authority__fail(err, 400, "ValidationException",
+                                     "SignPayload is not supported for platform %s; it signs "
+                                     "only with %s",
+                                     platform_id, SGN_PLATFORM_NOTATION);
+            goto out;
+        }
+        if ((rc = sgn_authority__current_chain(a, &key, &chain, &chain_len, &leaf_id, &due,
+                                               err)) < 0)
+            goto out;
+        sgn_authority__rollback(a); /* the read transaction */
+        if (due) {
+            /* Rotation (about once a day): under the write lock, as every key write is. */
+            if ((rc = sgn_authority__begin(a, err)) < 0 ||
+                (rc = sgn_authority__signing_chain(a, &key, &chain, &chain_len, &leaf_id,
+                                                   err)) < 0 ||
+                (rc = sgn_authority__commit(a, err)) < 0)
+                goto out;
+        }
+        if ((rc = sign_envelope(&env, a, owner, name, version, job_id, vvalue, vtype,
+                                envelope_type, payload, payload_len, key, chain, chain_len, &now,
+                                &expiry, &profile_varn, &job_arn, err)) < 0)
+            goto out;
+        if ((rc = sgn_authority__begin(a, err)) < 0 ||
+            (rc = sgn_authority__signable_profile(a, owner, name, again, platform_id, &vvalue,
+                                                  vtype, err)) < 0 ||
+            (rc = sgn_authority__chain_usable(a, leaf_id, &usable, err)) < 0)
+            goto out;
+        if (strcmp(again, version) == 0 && usable)
+            break;
+        sgn_authority__rollback(a);
     }
-    if ((rc = sgn_authority__signing_chain(a, &key, &chain, &chain_len, &leaf_id, err)) < 0)
-        goto out;
-    now = sgn_authority_now(a);
-    expiry = sgn_authority__add_validity(now, vvalue, vtype);
-    /* Through a grant too, the signature names the owner's profile and job
-     * (cross-account-signing.txt: signatures carry the owner account's profile ARN). */
-    profile_varn = sgn_authority__profile_version_arn(a, owner, name, version);
-    job_arn = sgn_authority__job_arn(a, owner, job_id);
-    if (profile_varn == NULL || job_arn == NULL) {
-        rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
-        goto out;
-    }
-    attrs[0].key = (char *)SGN_ATTR_VERIFICATION_PLUGIN;
-    attrs[0].value = (char *)SGN_PLUGIN_NAME;
-    attrs[1].key = (char *)SGN_ATTR_PROFILE_VERSION;
-    attrs[1].value = profile_varn;
-    attrs[2].key = (char *)SGN_ATTR_SIGNING_JOB;
-    attrs[2].value = job_arn;
-    snprintf(agent, sizeof(agent), "signer-local/%s", SGN_VERSION);
-    sa.signing_scheme = SGN_SCHEME_SIGNING_AUTHORITY;
-    sa.signing_time = now;
-    sa.expiry = expiry;
-    sa.extended = attrs;
-    sa.n_extended = 3;
-    sa.signing_agent = agent;
-    if ((rc = sgn_envelope_sign(&env, envelope_type, payload, payload_len, &sa, key, chain,
-                                chain_len, err)) < 0)
-        goto out;
     if ((rc = record_job(a, job_id, owner, name, version, platform_id, now, expiry, envelope_type,
                          payload_hash, leaf_id, err)) < 0 ||
         (rc = sgn_authority__commit(a, err)) < 0)

@@ -17,7 +17,8 @@
 typedef struct cert_row {
     int64_t id;
     X509 *cert;
-    EVP_PKEY *key;
+    EVP_PKEY *key;            /* NULL until load_key (or make_cert) */
+    char key_file[64];
     int64_t not_before, not_after, created_at;
 } cert_row;
 
@@ -84,6 +85,7 @@ static int make_cert(cert_row *out, sgn_authority *a, sgn_cert_kind kind, const 
         goto out;
     }
     out->id = sqlite3_last_insert_rowid(a->db);
+    snprintf(out->key_file, sizeof(out->key_file), "%s", file);
     out->cert = cert;
     out->key = key;
     out->not_before = not_before;
@@ -99,12 +101,26 @@ out:
     return rc;
 }
 
-/* Load the newest certificate of a kind (and its key); out->id == 0 when there is none. */
+/* The private key of a loaded certificate row, read from keys/ once. */
+static int load_key(cert_row *r, sgn_authority *a, sgn_error *err)
+{
+    char path[PATH_MAX];
+    int rc;
+
+    if (r->key != NULL)
+        return SGN_OK;
+    if ((rc = key_path(path, sizeof(path), a, r->key_file, err)) < 0)
+        return rc;
+    return sgn_crypto_read_key_pem(&r->key, path, err);
+}
+
+/* Load the newest certificate of a kind, and its key when with_key; out->id == 0 when there is
+ * none. */
 static int load_latest(cert_row *out, sgn_authority *a, const char *kind, int64_t parent_id,
-                       sgn_error *err)
+                       int with_key, sgn_error *err)
 {
     sqlite3_stmt *st = NULL;
-    char path[PATH_MAX];
+    const char *file;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -131,11 +147,11 @@ static int load_latest(cert_row *out, sgn_authority *a, const char *kind, int64_
     out->not_before = sqlite3_column_int64(st, 3);
     out->not_after = sqlite3_column_int64(st, 4);
     out->created_at = sqlite3_column_int64(st, 5);
+    file = (const char *)sqlite3_column_text(st, 2);
+    snprintf(out->key_file, sizeof(out->key_file), "%s", file ? file : "");
     if ((rc = sgn_x509_from_der(&out->cert, sqlite3_column_blob(st, 1),
                                 (size_t)sqlite3_column_bytes(st, 1), err)) < 0 ||
-        (rc = key_path(path, sizeof(path), a, (const char *)sqlite3_column_text(st, 2), err)) <
-            0 ||
-        (rc = sgn_crypto_read_key_pem(&out->key, path, err)) < 0)
+        (with_key && (rc = load_key(out, a, err)) < 0))
         goto out;
     rc = SGN_OK;
 out:
@@ -187,8 +203,12 @@ void sgn_authority__chain_free(X509 **chain, size_t n)
     free(chain);
 }
 
-int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain, size_t *n,
-                                 int64_t *leaf_id, sgn_error *err)
+/* The chain (and the leaf's key) as sgn_authority__signing_chain and _current_chain return it.
+ * rotate: replace a CA or leaf that is due (inside a write transaction); else *due = 1 and
+ * nothing returned when one is due. Only the keys needed are read: the leaf's, and the issuer's
+ * when issuing. */
+static int chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain_out, size_t *n, int64_t *leaf_id,
+                 int rotate, int *due, sgn_error *err)
 {
     cert_row root, ca, leaf;
     int64_t now = sgn_authority_now(a);
@@ -196,31 +216,39 @@ int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain
     int rc;
 
     *key = NULL;
-    *chain = NULL;
+    *chain_out = NULL;
     *n = 0;
+    *due = 0;
     memset(&ca, 0, sizeof(ca));
     memset(&leaf, 0, sizeof(leaf));
-    if ((rc = load_latest(&root, a, "root", 0, err)) < 0)
+    if ((rc = load_latest(&root, a, "root", 0, 0, err)) < 0)
         return rc;
     if (root.id == 0) {
         rc = sgn_error_set(err, SGN_EDB, "the local Signer store %s has no root certificate",
                            a->dir);
         goto out;
     }
-    if ((rc = load_latest(&ca, a, "ca", root.id, err)) < 0)
+    if ((rc = load_latest(&ca, a, "ca", root.id, 0, err)) < 0)
         goto out;
     /* A fresh leaf must not outlive its issuer. */
     if (ca.id == 0 || now + SGN_LEAF_LIFETIME > ca.not_after || now < ca.not_before) {
         row_free(&ca);
-        if ((rc = make_ca(&ca, a, &root, now, err)) < 0)
+        *due = 1;
+        if (!rotate)
+            goto out;
+        if ((rc = load_key(&root, a, err)) < 0 || (rc = make_ca(&ca, a, &root, now, err)) < 0)
             goto out;
     }
-    if ((rc = load_latest(&leaf, a, "leaf", ca.id, err)) < 0)
+    if ((rc = load_latest(&leaf, a, "leaf", ca.id, 1, err)) < 0)
         goto out;
     if (leaf.id == 0 || now >= leaf.created_at + SGN_LEAF_ROTATE_AFTER ||
         now >= leaf.not_after - 60 || now < leaf.not_before) {
         row_free(&leaf);
-        if ((rc = make_cert(&leaf, a, SGN_CERT_LEAF, LEAF_SUBJECT, now - SGN_LEAF_BACKDATE,
+        *due = 1;
+        if (!rotate)
+            goto out;
+        if ((rc = load_key(&ca, a, err)) < 0 ||
+            (rc = make_cert(&leaf, a, SGN_CERT_LEAF, LEAF_SUBJECT, now - SGN_LEAF_BACKDATE,
                             now + SGN_LEAF_LIFETIME, &ca, err)) < 0)
             goto out;
     }
@@ -233,7 +261,7 @@ int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain
     c[1] = ca.cert;
     c[2] = root.cert;
     leaf.cert = ca.cert = root.cert = NULL;
-    *chain = c;
+    *chain_out = c;
     *n = 3;
     *key = leaf.key;
     leaf.key = NULL;
@@ -247,13 +275,49 @@ out:
     return rc;
 }
 
+int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain_out, size_t *n,
+                                 int64_t *leaf_id, sgn_error *err)
+{
+    int due;
+
+    return chain(a, key, chain_out, n, leaf_id, 1, &due, err);
+}
+
+int sgn_authority__current_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain_out, size_t *n,
+                                 int64_t *leaf_id, int *due, sgn_error *err)
+{
+    return chain(a, key, chain_out, n, leaf_id, 0, due, err);
+}
+
+int sgn_authority__chain_usable(sgn_authority *a, int64_t leaf_id, int *usable, sgn_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *usable = 0;
+    if ((rc = sgn_authority__prepare(
+             a, &st,
+             "SELECT count(*) FROM certs l JOIN certs c ON c.id = l.parent_id "
+             "JOIN certs r ON r.id = c.parent_id WHERE l.id = ? AND l.revoked_at IS NULL "
+             "AND c.revoked_at IS NULL AND r.revoked_at IS NULL",
+             err)) < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, leaf_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *usable = sqlite3_column_int(st, 0) == 1;
+    else
+        rc = sgn_authority__db_fail(a, err, "cannot read the store's certificates");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int sgn_authority_root_pem(sgn_authority *a, char **pem, sgn_error *err)
 {
     cert_row root;
     int rc;
 
     *pem = NULL;
-    if ((rc = load_latest(&root, a, "root", 0, err)) < 0)
+    if ((rc = load_latest(&root, a, "root", 0, 0, err)) < 0)
         return rc;
     if (root.id == 0)
         rc = sgn_error_set(err, SGN_EDB, "the local Signer store %s has no root certificate",
