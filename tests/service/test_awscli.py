@@ -15,13 +15,14 @@ import datetime
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 
 import pytest
 
-from conftest import OTHER, OWNER, REGION, create_key, run
+from conftest import BIN, OTHER, OWNER, REGION, create_key, run
 
 FORMAT = "application/vnd.cncf.notary.payload.v1+json"
 PLATFORM = "Notation-OCI-SHA384-ECDSA"
@@ -372,6 +373,33 @@ def test_temporary_key(cli, env, payload_file):
     code, _, msg = cli.fail(wrong, "list-signing-platforms")
     assert code == "UnrecognizedClientException"
     assert msg == "The security token included in the request is invalid."
+
+
+def test_expired_temporary_key(cli, env):
+    """A temporary key made two days ago (under faketime) has expired (12 h by default)."""
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        pytest.fail("faketime not found: run scripts/install-deps.sh (Debian faketime)")
+    r = subprocess.run([faketime, "-f", "-2d", str(BIN), "--store", str(env["store"]),
+                        "create-access-key", "--account-id", OWNER, "--temporary"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    t = json.loads(r.stdout)["AccessKey"]
+    assert cli.fail(t, "list-signing-platforms") == (
+        "ExpiredTokenException", "ListSigningPlatforms",
+        "The security token included in the request is expired")
+
+
+def test_waiter(cli, env, payload_file):
+    """`aws signer wait successful-signing-job` polls DescribeSigningJob until Succeeded."""
+    o = env["owner"]
+    cli.ok(o, "put-signing-profile", "--profile-name", "cli_wait", "--platform-id", PLATFORM)
+    s = cli.ok(o, "sign-payload", "--profile-name", "cli_wait", "--payload", payload_file,
+               "--payload-format", FORMAT)
+    r = cli.run(o, "wait", "successful-signing-job", "--job-id", s["jobId"])
+    assert r.returncode == 0 and r.stdout == "", r.stderr
+    r = cli.run(o, "wait", "successful-signing-job", "--job-id", "no-such-job")
+    assert r.returncode == 255 and "Waiter SuccessfulSigningJob failed" in r.stderr, r.stderr
 
 
 def test_every_operation_went_through_the_cli(env):
