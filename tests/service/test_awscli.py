@@ -380,9 +380,12 @@ def test_expired_temporary_key(cli, env):
     faketime = shutil.which("faketime")
     if faketime is None:
         pytest.fail("faketime not found: run scripts/install-deps.sh (Debian faketime)")
+    # Under ASan, libfaketime (LD_PRELOAD) comes before the ASan runtime: allow it.
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    e = dict(os.environ, ASAN_OPTIONS=(asan + ":" if asan else "") + "verify_asan_link_order=0")
     r = subprocess.run([faketime, "-f", "-2d", str(BIN), "--store", str(env["store"]),
                         "create-access-key", "--account-id", OWNER, "--temporary"],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60, env=e)
     assert r.returncode == 0, r.stderr
     t = json.loads(r.stdout)["AccessKey"]
     assert cli.fail(t, "list-signing-platforms") == (
