@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OTHER, OWNER, REGION, create_key, run
+from conftest import OTHER, OWNER, REGION, Server, create_key, run
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 FORMAT = "application/vnd.cncf.notary.payload.v1+json"
@@ -258,6 +258,19 @@ def test_authentication_errors(js, env):
     run(env["store"], "update-access-key", "--access-key-id", k["AccessKeyId"], "--status",
         "Inactive")
     assert js.fail(k, "ListSigningPlatforms")[:2] == ("UnrecognizedClientException", 403)
+
+
+def test_throttled(node, env, tmp_path):
+    """--quota 0.05 (burst 1, a token every 20 s): the second call is ThrottlingException 429."""
+    srv = Server(env["store"], tmp_path, "--quota", "0.05")
+    try:
+        j = Js(node, srv)
+        assert j.ok(env["owner"], "ListSigningPlatforms")["platforms"]
+        assert j.fail(env["owner"], "ListSigningPlatforms") == \
+            ("ThrottlingException", 429, "Rate exceeded")
+    finally:
+        rc, err = srv.stop()
+    assert rc == 0, err
 
 
 def test_host_prefix_needs_disabling(js, env):
