@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The project's test command: dependencies, build, unit tests (ctest), the plugin conformance suite,
-# the signer-local CLI and serve suites, the rules of the reference documents (tests/rules), the end-to-end
+# the signer-local CLI and serve suites (boto3, the AWS CLI, the JS SDK and notation cross-account
+# against a real `signer-local serve`), the rules of the reference documents (tests/rules), the end-to-end
 # suite (notation, and the hosts Ratify and kyverno-host, all built by install-deps.sh), the AWS
 # client suite (tests/aws: loopback fakes of Signer, STS, IMDS and container credentials), the
 # static plugin (scripts/build-static.sh, then tests/static, including the distroless/static:nonroot
 # root test, and the conformance, e2e and AWS client suites against it), the packages
 # (scripts/package.sh into dist/ with the static plugin, checked by tests/packaging), then an
-# ASan+UBSan build running ctest, the conformance, CLI and AWS client suites again, then the build
+# ASan+UBSan build running ctest, the conformance, CLI, serve and AWS client suites again, then the build
 # matrix (scripts/check-build-matrix.sh: 4 build types x gcc/clang +
 # dpkg-buildflags). Every build here uses -DSGN_WERROR=ON.
 # Every step runs (unless what it needs failed), a summary follows, and the exit status is non-zero
@@ -109,8 +110,10 @@ if [ $built = 1 ]; then
         SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
     pytest_suite "signer-local CLI suite" tests/cli \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
+    # tests/service: boto3, the AWS CLI, the JS SDK (tests/service/js) and the cross-account
+    # notation end to end (the plugin, notation from .tools/bin, docker-registry).
     pytest_suite "signer-local serve suite" tests/service \
-        SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
+        SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" || true
     pytest_suite "rules" tests/rules \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" || true
     # tests/e2e/test_ratify.py and test_kyverno_host.py find ratify and kyverno-host in
@@ -190,7 +193,7 @@ if [ $asan_built = 1 ]; then
     pytest_suite "signer-local CLI suite under ASan/UBSan" tests/cli \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" || true
     pytest_suite "signer-local serve suite under ASan/UBSan" tests/service \
-        SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" || true
+        SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" SGN_PLUGIN_BIN="$ROOT/build-asan/$PLUGIN_REL" || true
     pytest_suite "AWS client suite under ASan/UBSan" tests/aws \
         SGN_PLUGIN_BIN="$ROOT/build-asan/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" \
         SGN_SIGV4_TOOL="$ROOT/build-asan/tests/sigv4_tool" || true
