@@ -47,9 +47,9 @@ void pl_io_init(pl_io *io)
     io->out_closed = 0;
     for (fd = 0; fd <= 2; fd++) {
         if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
             if (fd == 1)
                 io->out_closed = 1;
-            int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
             if (n >= 0 && n != fd) {
                 dup2(n, fd);
                 close(n);
@@ -259,7 +259,8 @@ static int redact_tree(cJSON *j, const sgn_secrets *secrets)
     }
     if (j->string != NULL) {
         size_t n = strlen(j->string);
-        if ((rc = sgn_redact(&b, secrets, j->string, n, NULL)) == SGN_OK && b.len != n) {
+        if ((rc = sgn_redact(&b, secrets, j->string, n, NULL)) == SGN_OK &&
+            (b.len != n || memcmp(b.data, j->string, n) != 0)) {
             char *k = strdup(sgn_buf_cstr(&b));
             if (k == NULL || (j->type & cJSON_StringIsConst)) {
                 free(k);
@@ -278,7 +279,7 @@ static int redact_tree(cJSON *j, const sgn_secrets *secrets)
     return rc;
 }
 
-/* The error JSON of r (or of code/msg when given) on stderr. */
+/* {"errorCode":..., "errorMessage":...} for code and msg (redacted) on stderr. */
 static void write_error(const pl_io *io, int code_in, const unsigned char *msg, size_t msg_len,
                         const sgn_secrets *secrets)
 {
