@@ -26,6 +26,8 @@ typedef struct pl_ctx {
     const pl_env *env;
     pl_log *log;
     sgn_aws_log aws_log;            /* the AWS client's lines, into the debug log */
+    sgn_secrets *secrets;           /* what the credential chain resolved: removed from every
+                                       message and log line (sgn/redact.h) */
 } pl_ctx;
 
 /* Every command fills r with a response or a failure; the return value is r's code. */

@@ -368,7 +368,7 @@ int sgn_sigv4_verify(const sgn_sigv4_request *req, const char *region, const cha
     sgn_sigv4_key key;
     char **names = NULL;
     size_t n_names = 0, count = 0;
-    char *cred = NULL, *part[5];
+    char *cred = NULL, *part[5] = {NULL, NULL, NULL, NULL, NULL};
     char amz_date[17], lo[17], hi[17], nowz[17];
     const char *auth, *xdate, *hdate, *date_src, *token, *csha;
     int64_t t = 0;
