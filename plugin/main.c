@@ -28,6 +28,8 @@
 
 #include <openssl/conf.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
 
 #include "commands.h"
 
@@ -102,6 +104,60 @@ static uint64_t openssl_init_options(void)
     return opts;
 }
 
+#ifdef OPENSSL_NO_AUTOALGINIT
+/* The static build's OpenSSL is configured with no-autoalginit (scripts/build-static.sh): it does
+ * not fill its legacy cipher and digest name tables by itself. X.509 signature checks look
+ * digests up in them (EVP_get_digestbynid), so the digests are registered here, as OpenSSL's
+ * openssl_add_all_digests_int (crypto/evp/c_alld.c, 3.0) registers them, before any other use of
+ * OpenSSL: OpenSSL 3 copies these tables into its name map at the first fetch. The ciphers are
+ * left out; only passphrase-encrypted keys look ciphers up by name, and the plugin has no
+ * passphrase to give. */
+static void register_digests(void)
+{
+#ifndef OPENSSL_NO_MD4
+    EVP_add_digest(EVP_md4());
+#endif
+#ifndef OPENSSL_NO_MD5
+    EVP_add_digest(EVP_md5());
+    EVP_add_digest_alias(SN_md5, "ssl3-md5");
+    EVP_add_digest(EVP_md5_sha1());
+#endif
+    EVP_add_digest(EVP_sha1());
+    EVP_add_digest_alias(SN_sha1, "ssl3-sha1");
+    EVP_add_digest_alias(SN_sha1WithRSAEncryption, SN_sha1WithRSA);
+#if !defined(OPENSSL_NO_MDC2) && !defined(OPENSSL_NO_DES)
+    EVP_add_digest(EVP_mdc2());
+#endif
+#ifndef OPENSSL_NO_RMD160
+    EVP_add_digest(EVP_ripemd160());
+    EVP_add_digest_alias(SN_ripemd160, "ripemd");
+    EVP_add_digest_alias(SN_ripemd160, "rmd160");
+#endif
+    EVP_add_digest(EVP_sha224());
+    EVP_add_digest(EVP_sha256());
+    EVP_add_digest(EVP_sha384());
+    EVP_add_digest(EVP_sha512());
+    EVP_add_digest(EVP_sha512_224());
+    EVP_add_digest(EVP_sha512_256());
+#ifndef OPENSSL_NO_WHIRLPOOL
+    EVP_add_digest(EVP_whirlpool());
+#endif
+#ifndef OPENSSL_NO_SM3
+    EVP_add_digest(EVP_sm3());
+#endif
+#ifndef OPENSSL_NO_BLAKE2
+    EVP_add_digest(EVP_blake2b512());
+    EVP_add_digest(EVP_blake2s256());
+#endif
+    EVP_add_digest(EVP_sha3_224());
+    EVP_add_digest(EVP_sha3_256());
+    EVP_add_digest(EVP_sha3_384());
+    EVP_add_digest(EVP_sha3_512());
+    EVP_add_digest(EVP_shake128());
+    EVP_add_digest(EVP_shake256());
+}
+#endif
+
 int main(int argc, char **argv)
 {
     static const sgn_aws_env aws_env = {read_env, NULL};
@@ -114,6 +170,9 @@ int main(int argc, char **argv)
     int status;
 
     OPENSSL_init_crypto(openssl_init_options(), NULL);
+#ifdef OPENSSL_NO_AUTOALGINIT
+    register_digests();
+#endif
     /* A reader that goes away must not kill us half-way through a write. */
     signal(SIGPIPE, SIG_IGN);
     pl_io_init(&io);
