@@ -226,12 +226,15 @@ OPENSSL_PREFIX=$OUT
 
 # ---- libcurl ---------------------------------------------------------------------------------
 # HTTP and HTTPS only, OpenSSL as TLS, no CA bundle or path compiled in (the plugin chooses the CA
-# store at run time, core/aws/tls_ca.c), no zlib, no IDN, no PSL, no HTTP/2.
+# store at run time, core/aws/tls_ca.c), no zlib, no IDN, no PSL, no HTTP/2; none of the APIs
+# core/ does not call and that act only when called (DoH, MIME, header API, progress meter,
+# option lookup).
 CURL_SKIP="04_workaround_as_needed_bug.patch 08_enable-zsh.patch
  build-Divide-mit-krb5-gssapi-link-flags-between-LDFLAGS-a.patch 11_omit-directories-from-config.patch
  Remove-curl-s-LDFLAGS-from-curl-config-static-libs.patch Use-OpenLDAP-specific-functionality.patch
  90_gnutls.patch 99_nss.patch"
 CURL_FLAGS="--disable-shared --enable-static --with-pic --disable-dependency-tracking
+ --disable-doh --disable-mime --disable-headers-api --disable-progress-meter --disable-get-easy-options
  --disable-ldap --disable-ldaps --disable-rtsp --disable-dict --disable-telnet --disable-tftp
  --disable-pop3 --disable-imap --disable-smb --disable-smtp --disable-gopher --disable-mqtt
  --disable-ftp --disable-file --disable-manual --disable-ntlm --disable-ntlm-wb
