@@ -34,7 +34,7 @@ export LC_ALL=C TZ=UTC
 umask 022
 
 # Bump when a recipe below changes in a way the key does not already see.
-RECIPE_REV=1
+RECIPE_REV=2
 # The dependencies are built with this fixed time (OpenSSL records a "built on" date), not the
 # project's: a cached build must be byte-identical to a fresh one with the same key.
 DEPS_SOURCE_DATE_EPOCH=1704067200   # 2024-01-01T00:00:00Z
@@ -308,7 +308,17 @@ SQLITE_SKIP="10-520466-libsqlite3-depends-on-libdl.patch 10-520478-squash-bad-de
 SQLITE_DEFS="-DNDEBUG -DSQLITE_THREADSAFE=1 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_SECURE_DELETE
  -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_JSON
  -DSQLITE_MAX_SCHEMA_RETRY=25 -DSQLITE_MAX_VARIABLE_NUMBER=250000"
-SQLITE_KEY=$(dep_key "${SRC_SHA[sqlite]}" "${SRC_SHA[sqlite-debian]}" "$SQLITE_SKIP" "$SQLITE_DEFS" \
+# Left out as well, and given to the amalgamation's generator too (its parser and keyword table
+# are generated for them, as SQLite requires of OMIT options): interfaces core/ does not call
+# (authorizer, sqlite3_complete, declared types, sqlite3_get_table, incremental blob I/O, trace,
+# UTF-16), and statements neither core/ nor its schema use (EXPLAIN, window functions, REINDEX,
+# ANALYZE: without it a sqlite_stat1 table is ignored, which changes no answer), the table-valued
+# introspection pragmas and $tcl variables; no memory statistics. None changes the file format.
+SQLITE_OMITS="-DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_COMPLETE -DSQLITE_OMIT_DECLTYPE
+ -DSQLITE_OMIT_GET_TABLE -DSQLITE_OMIT_INCRBLOB -DSQLITE_OMIT_TRACE -DSQLITE_OMIT_UTF16
+ -DSQLITE_OMIT_EXPLAIN -DSQLITE_OMIT_WINDOWFUNC -DSQLITE_OMIT_REINDEX -DSQLITE_OMIT_ANALYZE
+ -DSQLITE_OMIT_INTROSPECTION_PRAGMAS -DSQLITE_OMIT_TCL_VARIABLE -DSQLITE_DEFAULT_MEMSTATUS=0"
+SQLITE_KEY=$(dep_key "${SRC_SHA[sqlite]}" "${SRC_SHA[sqlite-debian]}" "$SQLITE_SKIP" "$SQLITE_DEFS" "$SQLITE_OMITS" \
                      "$BASE_CFLAGS")
 if begin sqlite "3.40.1-2+deb12u2-$SQLITE_KEY"; then
     unpack "${SRC_FILE[sqlite]}" "$WORK/src"
@@ -318,9 +328,11 @@ if begin sqlite "3.40.1-2+deb12u2-$SQLITE_KEY"; then
         cd "$WORK/src"
         ./configure CC=gcc --disable-tcl --disable-readline --disable-shared \
             >"$WORK/configure.log" 2>&1 || { tail -n 40 "$WORK/configure.log"; exit 1; }
-        make -s sqlite3.c >"$WORK/make.log" 2>&1 || { tail -n 60 "$WORK/make.log"; exit 1; }
         # shellcheck disable=SC2086
-        "$CC_MUSL" $BASE_CFLAGS $SQLITE_DEFS -c sqlite3.c -o sqlite3.o >>"$WORK/make.log" 2>&1 ||
+        make -s OPTS="$(echo $SQLITE_OMITS)" sqlite3.c >"$WORK/make.log" 2>&1 ||
+            { tail -n 60 "$WORK/make.log"; exit 1; }
+        # shellcheck disable=SC2086
+        "$CC_MUSL" $BASE_CFLAGS $SQLITE_DEFS $SQLITE_OMITS -c sqlite3.c -o sqlite3.o >>"$WORK/make.log" 2>&1 ||
             { tail -n 40 "$WORK/make.log"; exit 1; }
         mkdir -p "$OUT/include" "$OUT/lib/pkgconfig"
         ar rcsD "$OUT/lib/libsqlite3.a" sqlite3.o
