@@ -41,16 +41,17 @@ typedef struct pl_command {
     const char *name;
     int (*run)(pl_ctx *ctx, pl_result *r);
     int debug_log; /* may write the opt-in debug log (never for the static answers) */
+    int crypto;    /* uses OpenSSL (the static answers do not) */
 } pl_command;
 
 static const pl_command commands[] = {
-    {"generate-envelope", pl_cmd_generate_envelope, 1},
-    {"get-plugin-metadata", pl_cmd_metadata, 0},
-    {"verify-signature", pl_cmd_verify_signature, 1},
-    {"version", pl_cmd_version, 0},
+    {"generate-envelope", pl_cmd_generate_envelope, 1, 1},
+    {"get-plugin-metadata", pl_cmd_metadata, 0, 0},
+    {"verify-signature", pl_cmd_verify_signature, 1, 1},
+    {"version", pl_cmd_version, 0, 0},
     /* not advertised (no SIGNATURE_GENERATOR.RAW); answered with the Go library's messages */
-    {"describe-key", pl_cmd_describe_key, 0},
-    {"generate-signature", pl_cmd_generate_signature, 0},
+    {"describe-key", pl_cmd_describe_key, 0, 0},
+    {"generate-signature", pl_cmd_generate_signature, 0, 0},
 };
 
 static const pl_command *find_command(int argc, char **argv)
@@ -111,9 +112,18 @@ static uint64_t openssl_init_options(void)
  * openssl_add_all_digests_int (crypto/evp/c_alld.c, 3.0) registers them, before any other use of
  * OpenSSL: OpenSSL 3 copies these tables into its name map at the first fetch. The ciphers are
  * left out; only passphrase-encrypted keys look ciphers up by name, and the plugin has no
- * passphrase to give. */
+ * passphrase to give.
+ *
+ * The name map is created first, so that it does not copy these entries: OpenSSL copies the
+ * legacy tables into a library context's name map when it creates the map (core_namemap.c), and
+ * EVP_MD_is_a on a legacy digest creates it and does nothing else. The copy would add nothing:
+ * what it adds for a digest is its short name, long name and OID, all of them among the default
+ * provider's names for that digest (every provided digest answers to the same set of names
+ * either way, checked name by name against this OpenSSL). It would cost 0.45M instructions in
+ * every call that fetches an algorithm. */
 static void register_digests(void)
 {
+    (void)EVP_MD_is_a(EVP_sha256(), "SHA256");
 #ifndef OPENSSL_NO_MD4
     EVP_add_digest(EVP_md4());
 #endif
@@ -170,9 +180,6 @@ int main(int argc, char **argv)
     int status;
 
     OPENSSL_init_crypto(openssl_init_options(), NULL);
-#ifdef OPENSSL_NO_AUTOALGINIT
-    register_digests();
-#endif
     /* A reader that goes away must not kill us half-way through a write. */
     signal(SIGPIPE, SIG_IGN);
     pl_io_init(&io);
@@ -189,6 +196,10 @@ int main(int argc, char **argv)
     ctx.aws_log.ud = &log;
 
     cmd = find_command(argc, argv);
+#ifdef OPENSSL_NO_AUTOALGINIT
+    if (cmd != NULL && cmd->crypto)
+        register_digests();
+#endif
     if (cmd == NULL) {
         pl_fail(&r, SGN_EINVALID, "%s", MSG_INVALID_COMMAND);
     } else {
