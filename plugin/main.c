@@ -28,8 +28,6 @@
 
 #include <openssl/conf.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
 
 #include "commands.h"
 
@@ -41,17 +39,16 @@ typedef struct pl_command {
     const char *name;
     int (*run)(pl_ctx *ctx, pl_result *r);
     int debug_log; /* may write the opt-in debug log (never for the static answers) */
-    int crypto;    /* uses OpenSSL (the static answers do not) */
 } pl_command;
 
 static const pl_command commands[] = {
-    {"generate-envelope", pl_cmd_generate_envelope, 1, 1},
-    {"get-plugin-metadata", pl_cmd_metadata, 0, 0},
-    {"verify-signature", pl_cmd_verify_signature, 1, 1},
-    {"version", pl_cmd_version, 0, 0},
+    {"generate-envelope", pl_cmd_generate_envelope, 1},
+    {"get-plugin-metadata", pl_cmd_metadata, 0},
+    {"verify-signature", pl_cmd_verify_signature, 1},
+    {"version", pl_cmd_version, 0},
     /* not advertised (no SIGNATURE_GENERATOR.RAW); answered with the Go library's messages */
-    {"describe-key", pl_cmd_describe_key, 0, 0},
-    {"generate-signature", pl_cmd_generate_signature, 0, 0},
+    {"describe-key", pl_cmd_describe_key, 0},
+    {"generate-signature", pl_cmd_generate_signature, 0},
 };
 
 static const pl_command *find_command(int argc, char **argv)
@@ -105,69 +102,6 @@ static uint64_t openssl_init_options(void)
     return opts;
 }
 
-#ifdef OPENSSL_NO_AUTOALGINIT
-/* The static build's OpenSSL is configured with no-autoalginit (scripts/build-static.sh): it does
- * not fill its legacy cipher and digest name tables by itself. X.509 signature checks look
- * digests up in them (EVP_get_digestbynid), so the digests are registered here, as OpenSSL's
- * openssl_add_all_digests_int (crypto/evp/c_alld.c, 3.0) registers them, before any other use of
- * OpenSSL: OpenSSL 3 copies these tables into its name map at the first fetch. The ciphers are
- * left out; only passphrase-encrypted keys look ciphers up by name, and the plugin has no
- * passphrase to give.
- *
- * The name map is created first, so that it does not copy these entries: OpenSSL copies the
- * legacy tables into a library context's name map when it creates the map (core_namemap.c), and
- * EVP_MD_is_a on a legacy digest creates it and does nothing else. The copy would add nothing:
- * what it adds for a digest is its short name, long name and OID, all of them among the default
- * provider's names for that digest (every provided digest answers to the same set of names
- * either way, checked name by name against this OpenSSL). It would cost 0.45M instructions in
- * every call that fetches an algorithm. */
-static void register_digests(void)
-{
-    (void)EVP_MD_is_a(EVP_sha256(), "SHA256");
-#ifndef OPENSSL_NO_MD4
-    EVP_add_digest(EVP_md4());
-#endif
-#ifndef OPENSSL_NO_MD5
-    EVP_add_digest(EVP_md5());
-    EVP_add_digest_alias(SN_md5, "ssl3-md5");
-    EVP_add_digest(EVP_md5_sha1());
-#endif
-    EVP_add_digest(EVP_sha1());
-    EVP_add_digest_alias(SN_sha1, "ssl3-sha1");
-    EVP_add_digest_alias(SN_sha1WithRSAEncryption, SN_sha1WithRSA);
-#if !defined(OPENSSL_NO_MDC2) && !defined(OPENSSL_NO_DES)
-    EVP_add_digest(EVP_mdc2());
-#endif
-#ifndef OPENSSL_NO_RMD160
-    EVP_add_digest(EVP_ripemd160());
-    EVP_add_digest_alias(SN_ripemd160, "ripemd");
-    EVP_add_digest_alias(SN_ripemd160, "rmd160");
-#endif
-    EVP_add_digest(EVP_sha224());
-    EVP_add_digest(EVP_sha256());
-    EVP_add_digest(EVP_sha384());
-    EVP_add_digest(EVP_sha512());
-    EVP_add_digest(EVP_sha512_224());
-    EVP_add_digest(EVP_sha512_256());
-#ifndef OPENSSL_NO_WHIRLPOOL
-    EVP_add_digest(EVP_whirlpool());
-#endif
-#ifndef OPENSSL_NO_SM3
-    EVP_add_digest(EVP_sm3());
-#endif
-#ifndef OPENSSL_NO_BLAKE2
-    EVP_add_digest(EVP_blake2b512());
-    EVP_add_digest(EVP_blake2s256());
-#endif
-    EVP_add_digest(EVP_sha3_224());
-    EVP_add_digest(EVP_sha3_256());
-    EVP_add_digest(EVP_sha3_384());
-    EVP_add_digest(EVP_sha3_512());
-    EVP_add_digest(EVP_shake128());
-    EVP_add_digest(EVP_shake256());
-}
-#endif
-
 int main(int argc, char **argv)
 {
     static const sgn_aws_env aws_env = {read_env, NULL};
@@ -196,10 +130,6 @@ int main(int argc, char **argv)
     ctx.aws_log.ud = &log;
 
     cmd = find_command(argc, argv);
-#ifdef OPENSSL_NO_AUTOALGINIT
-    if (cmd != NULL && cmd->crypto)
-        register_digests();
-#endif
     if (cmd == NULL) {
         pl_fail(&r, SGN_EINVALID, "%s", MSG_INVALID_COMMAND);
     } else {
