@@ -19,14 +19,10 @@
  *     only it accepts application/cose;
  *   - a debug log that cannot be opened is skipped (Go exits 100), the static commands never
  *     log, and every log entry ends with a newline. */
-#include <errno.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <openssl/conf.h>
 #include <openssl/crypto.h>
 
 #include "commands.h"
@@ -74,34 +70,6 @@ static void aws_log_line(void *ud, const char *line)
     pl_log_debug(ud, "%s", line);
 }
 
-/* How OpenSSL is started.
- *
- * No OPENSSL_cleanup at exit: it would free, one by one, every table OpenSSL built (1.3 to 1.4M
- * instructions and a hundred munmap calls, 0.4 ms of a call to AWS), all of which the exit gives
- * back at once. Nothing is flushed or wiped by it that matters: the plugin wipes its own secrets.
- * Kept under AddressSanitizer, whose leak check would see the tables.
- *
- * No configuration file when there is none. OpenSSL reads $OPENSSL_CONF, else
- * OPENSSLDIR/openssl.cnf, at its first use, and ignores a missing one
- * (CONF_MFLAGS_IGNORE_MISSING_FILE). Finding it missing still costs 0.6M instructions, an eighth
- * of a call to AWS: the attempt sets an error mark, and a thread's first error mark loads every
- * error string into a hash table. When the file OpenSSL would read does not exist (ENOENT,
- * nothing else), not reading it is what OpenSSL would do with it; when it exists, or cannot be
- * checked, it is read as before. */
-static uint64_t openssl_init_options(void)
-{
-    uint64_t opts = 0;
-    char *conf = CONF_get1_default_config_file();
-
-#if !defined(__SANITIZE_ADDRESS__)
-    opts |= OPENSSL_INIT_NO_ATEXIT;
-#endif
-    if (conf != NULL && access(conf, F_OK) != 0 && errno == ENOENT)
-        opts |= OPENSSL_INIT_NO_LOAD_CONFIG;
-    OPENSSL_free(conf);
-    return opts;
-}
-
 int main(int argc, char **argv)
 {
     static const sgn_aws_env aws_env = {read_env, NULL};
@@ -113,7 +81,13 @@ int main(int argc, char **argv)
     const pl_command *cmd;
     int status;
 
-    OPENSSL_init_crypto(openssl_init_options(), NULL);
+    /* No OPENSSL_cleanup at exit: it would free, one by one, every table OpenSSL built (1.3 to
+     * 1.4M instructions and a hundred munmap calls, 0.4 ms of a call to AWS), all of which
+     * the exit gives back at once. Nothing is flushed or wiped by it that matters: the plugin
+     * wipes its own secrets. Kept under AddressSanitizer, whose leak check would see the tables. */
+#if !defined(__SANITIZE_ADDRESS__)
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+#endif
     /* A reader that goes away must not kill us half-way through a write. */
     signal(SIGPIPE, SIG_IGN);
     pl_io_init(&io);

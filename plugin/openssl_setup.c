@@ -1,11 +1,20 @@
-/* OpenSSL's legacy digest table, for the static build (see commands.h).
+/* OpenSSL's set-up for the commands that use its algorithms (see commands.h).
  *
- * The static build's OpenSSL is configured with no-autoalginit (scripts/build-static.sh): it does
- * not fill its legacy cipher and digest name tables by itself. X.509 signature checks look
- * digests up in them (EVP_get_digestbynid), so the digests are registered here as OpenSSL's
- * openssl_add_all_digests_int (crypto/evp/c_alld.c, 3.0) registers them. The ciphers are left
- * out: only passphrase-encrypted keys look ciphers up that way, and the plugin has no passphrase
- * to give. With OpenSSL's usual configuration (the dynamic build) this does nothing.
+ * No configuration file when there is none. OpenSSL reads $OPENSSL_CONF, else
+ * OPENSSLDIR/openssl.cnf, at its first use of an algorithm, and ignores a missing one
+ * (CONF_MFLAGS_IGNORE_MISSING_FILE). Finding it missing still costs 0.6M instructions, an eighth
+ * of a call to AWS: the attempt sets an error mark, and a thread's first error mark loads every
+ * error string into a hash table. When the file OpenSSL would read does not exist (ENOENT,
+ * nothing else), not reading it is what OpenSSL would do with it; when it exists, or cannot be
+ * checked, it is read as before.
+ *
+ * The digest table. The static build's OpenSSL is configured with no-autoalginit
+ * (scripts/build-static.sh): it does not fill its legacy cipher and digest name tables by itself.
+ * X.509 signature checks look digests up in them (EVP_get_digestbynid), so the digests are
+ * registered here as OpenSSL's openssl_add_all_digests_int (crypto/evp/c_alld.c, 3.0) registers
+ * them. The ciphers are left out: only passphrase-encrypted keys look ciphers up that way, and the
+ * plugin has no passphrase to give. With OpenSSL's usual configuration (the dynamic build) there
+ * is nothing to register.
  *
  * The name map is created first, so that it does not copy the table: OpenSSL 3 copies the legacy
  * tables into a library context's name map when it creates the map (core_namemap.c), and
@@ -14,12 +23,26 @@
  * provider's names for that digest (every provided digest answers to the same set of names
  * either way, checked name by name against this OpenSSL). It would cost 0.45M instructions in
  * every call that fetches an algorithm. */
+#include <errno.h>
+#include <unistd.h>
+
+#include <openssl/conf.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 
 #include "commands.h"
 
-void pl_openssl_register_digests(void)
+static void skip_missing_config(void)
+{
+    char *conf = CONF_get1_default_config_file();
+
+    if (conf != NULL && access(conf, F_OK) != 0 && errno == ENOENT)
+        OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+    OPENSSL_free(conf);
+}
+
+static void register_digests(void)
 {
 #ifdef OPENSSL_NO_AUTOALGINIT
     (void)EVP_MD_is_a(EVP_sha256(), "SHA256");
@@ -65,4 +88,10 @@ void pl_openssl_register_digests(void)
     EVP_add_digest(EVP_shake128());
     EVP_add_digest(EVP_shake256());
 #endif
+}
+
+void pl_openssl_prepare(void)
+{
+    skip_missing_config();
+    register_digests();
 }
