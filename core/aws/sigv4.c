@@ -10,8 +10,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "sgn/buf.h"
 #include "sgn/util.h"
@@ -328,47 +330,22 @@ static int sha256_hex(char out[65], const void *data, size_t len, sgn_error *err
     return SGN_OK;
 }
 
-/* HMAC-SHA256 (RFC 2104) over SHA-256 digest contexts rather than EVP_MAC: OpenSSL's HMAC
- * looks its digest up by name under an error mark, and a thread's first error mark loads all of
- * OpenSSL's error strings into a hash table (0.6M instructions, a sixth of a SignPayload call
- * to an http:// endpoint). The bytes are the same; tests/unit/check_sigv4.c pins them with the
- * aws-c-auth vectors and botocore's values, and checks this function against EVP_MAC for keys
- * shorter than, as long as and longer than a block. */
-static int hmac256(const EVP_MD *sha256, unsigned char out[32], const void *key, size_t keylen,
+static int hmac256(EVP_MAC *mac, unsigned char out[32], const void *key, size_t keylen,
                    const void *data, size_t len, sgn_error *err)
 {
-    enum { BLOCK = 64 }; /* SHA-256's block size */
-    unsigned char k[BLOCK] = {0}, pad[BLOCK], inner[32];
-    unsigned int n = 0;
-    EVP_MD_CTX *ctx = NULL;
-    size_t i;
-    int ok = 0;
+    EVP_MAC_CTX *ctx = NULL;
+    OSSL_PARAM params[2];
+    size_t outlen = 0;
+    int rc = SGN_OK;
 
-    if (keylen > BLOCK) {
-        if (!EVP_Digest(key, keylen, k, &n, sha256, NULL))
-            goto out;
-    } else if (keylen > 0) {
-        memcpy(k, key, keylen);
-    }
-    if ((ctx = EVP_MD_CTX_new()) == NULL)
-        goto out;
-    for (i = 0; i < BLOCK; i++)
-        pad[i] = k[i] ^ 0x36;
-    if (!EVP_DigestInit_ex(ctx, sha256, NULL) || !EVP_DigestUpdate(ctx, pad, BLOCK) ||
-        !EVP_DigestUpdate(ctx, data, len) || !EVP_DigestFinal_ex(ctx, inner, &n))
-        goto out;
-    for (i = 0; i < BLOCK; i++)
-        pad[i] = k[i] ^ 0x5c;
-    if (!EVP_DigestInit_ex(ctx, sha256, NULL) || !EVP_DigestUpdate(ctx, pad, BLOCK) ||
-        !EVP_DigestUpdate(ctx, inner, sizeof(inner)) || !EVP_DigestFinal_ex(ctx, out, &n))
-        goto out;
-    ok = 1;
-out:
-    EVP_MD_CTX_free(ctx);
-    OPENSSL_cleanse(k, sizeof(k));
-    OPENSSL_cleanse(pad, sizeof(pad));
-    OPENSSL_cleanse(inner, sizeof(inner));
-    return ok ? SGN_OK : sgn_error_set_openssl(err, "HMAC-SHA256 for SigV4");
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if ((ctx = EVP_MAC_CTX_new(mac)) == NULL || !EVP_MAC_init(ctx, key, keylen, params) ||
+        !EVP_MAC_update(ctx, data, len) || !EVP_MAC_final(ctx, out, &outlen, 32) ||
+        outlen != 32)
+        rc = sgn_error_set_openssl(err, "HMAC-SHA256 for SigV4");
+    EVP_MAC_CTX_free(ctx);
+    return rc;
 }
 
 /* ---- signing ------------------------------------------------------------------------------ */
@@ -452,7 +429,7 @@ int sgn_sigv4_sign(sgn_sigv4_output *out, const sgn_sigv4_input *in, const sgn_a
     size_t nh = 0, i;
     char datestamp[9], body_hash[65], cr_hash[65];
     unsigned char k1[32], k2[32];
-    EVP_MD *sha256 = NULL;
+    EVP_MAC *mac = NULL;
     const char *token = creds != NULL ? creds->session_token : NULL;
     int sign_token;
     int rc;
@@ -530,16 +507,16 @@ int sgn_sigv4_sign(sgn_sigv4_output *out, const sgn_sigv4_input *in, const sgn_a
         goto out;
 
     /* Key derivation and signature. */
-    if ((sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
-        rc = sgn_error_set_openssl(err, "fetching SHA-256 for SigV4");
+    if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL) {
+        rc = sgn_error_set_openssl(err, "fetching HMAC for SigV4");
         goto out;
     }
     if ((rc = sgn_buf_printf(&kseed, err, "AWS4%s", creds->secret_access_key)) < 0 ||
-        (rc = hmac256(sha256, k1, kseed.data, kseed.len, datestamp, 8, err)) < 0 ||
-        (rc = hmac256(sha256, k2, k1, 32, in->region, strlen(in->region), err)) < 0 ||
-        (rc = hmac256(sha256, k1, k2, 32, in->service, strlen(in->service), err)) < 0 ||
-        (rc = hmac256(sha256, k2, k1, 32, "aws4_request", 12, err)) < 0 ||
-        (rc = hmac256(sha256, k1, k2, 32, sts.data, sts.len, err)) < 0)
+        (rc = hmac256(mac, k1, kseed.data, kseed.len, datestamp, 8, err)) < 0 ||
+        (rc = hmac256(mac, k2, k1, 32, in->region, strlen(in->region), err)) < 0 ||
+        (rc = hmac256(mac, k1, k2, 32, in->service, strlen(in->service), err)) < 0 ||
+        (rc = hmac256(mac, k2, k1, 32, "aws4_request", 12, err)) < 0 ||
+        (rc = hmac256(mac, k1, k2, 32, sts.data, sts.len, err)) < 0)
         goto out;
     sgn_hex_encode(o.signature, k1, 32);
 
@@ -562,7 +539,7 @@ out:
     OPENSSL_cleanse(k1, sizeof(k1));
     OPENSSL_cleanse(k2, sizeof(k2));
     sgn_buf_clear_free(&kseed);
-    EVP_MD_free(sha256);
+    EVP_MAC_free(mac);
     for (i = 0; i < nh; i++) {
         free(hs[i].name);
         free(hs[i].value);
