@@ -131,5 +131,6 @@ int pl_backend_open(sgn_backend **out, const pl_backend_plan *plan, const pl_con
     opts.user_agent_version = SGN_VERSION;
     opts.env = env->aws;
     opts.log = ctx->log != NULL && ctx->log->f != NULL ? &ctx->aws_log : NULL;
+    opts.secrets = ctx->secrets;
     return sgn_aws_backend_new(out, &opts, err);
 }

@@ -154,6 +154,7 @@ int pl_cmd_generate_envelope(pl_ctx *ctx, pl_result *r)
     sgn_span type;
     int rc, cose;
 
+    pl_openssl_prepare();
     memset(&q, 0, sizeof(q));
     memset(&sres, 0, sizeof(sres));
     if ((rc = pl_read_request(&root, r)) < 0)

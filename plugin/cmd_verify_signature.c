@@ -330,6 +330,7 @@ static int check_revocation(pl_ctx *ctx, const vs_request *q, cJSON *results, pl
     char *reason = NULL;
     int rc, is_revoked = 0, success;
 
+    pl_openssl_prepare();
     if ((rc = get_attr(&profile_version, &c->extended.profile_version, SGN_ATTR_PROFILE_VERSION,
                        r)) < 0 ||
         (rc = get_attr(&job, &c->extended.signing_job, SGN_ATTR_SIGNING_JOB, r)) < 0)

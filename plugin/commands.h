@@ -26,9 +26,17 @@ typedef struct pl_ctx {
     const pl_env *env;
     pl_log *log;
     sgn_aws_log aws_log;            /* the AWS client's lines, into the debug log */
+    sgn_secrets *secrets;           /* what the credential chain resolved: removed from every
+                                       message and log line (sgn/redact.h) */
 } pl_ctx;
 
 /* Every command fills r with a response or a failure; the return value is r's code. */
+/* Set OpenSSL up for its algorithms (openssl_setup.c): no configuration file when there is
+ * none, and the digest table the static build's OpenSSL does not fill. Called once, before the
+ * first use of an OpenSSL algorithm, by the commands that use them (the static answers and
+ * trusted-identity checks use none, and skip the cost). */
+void pl_openssl_prepare(void);
+
 int pl_cmd_metadata(pl_ctx *ctx, pl_result *r);
 int pl_cmd_version(pl_ctx *ctx, pl_result *r);
 int pl_cmd_generate_envelope(pl_ctx *ctx, pl_result *r);

@@ -17,8 +17,8 @@
  *     reads AWS configuration, and configuration problems surface after request validation;
  *   - the local Signer (pluginConfig local-store, or ARNs in region "local") is an extension, and
  *     only it accepts application/cose;
- *   - a debug log that cannot be opened is skipped (Go exits 100), the static commands never
- *     log, and every log entry ends with a newline. */
+ *   - a debug log that cannot be opened, or is refused (see log.h), is skipped (Go exits 100);
+ *     the static commands never log, and every log entry ends with a newline. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +75,8 @@ int main(int argc, char **argv)
     static const sgn_aws_env aws_env = {read_env, NULL};
     pl_io io;
     pl_env env;
-    pl_log log = {NULL};
+    pl_log log = PL_LOG_INIT;
+    sgn_secrets secrets = SGN_SECRETS_INIT;
     pl_ctx ctx;
     pl_result r = PL_RESULT_INIT;
     const pl_command *cmd;
@@ -100,6 +101,8 @@ int main(int argc, char **argv)
     env.aws = &aws_env;
     ctx.env = &env;
     ctx.log = &log;
+    ctx.secrets = &secrets;
+    log.secrets = &secrets;
     ctx.aws_log.fn = aws_log_line;
     ctx.aws_log.ud = &log;
 
@@ -116,10 +119,14 @@ int main(int argc, char **argv)
                          (int)(r.msg.len > 4096 ? 4096 : r.msg.len), sgn_buf_cstr(&r.msg));
         else
             pl_log_debug(&log, "%s succeeded", cmd->name);
+        /* a failure is when someone reads the debug log: say why there is none */
+        if (r.code != 0 && log.refused[0] != '\0')
+            (void)sgn_buf_printf(&r.msg, NULL, " (debug log not written: %s)", log.refused);
     }
-    status = pl_write_result(&io, &r);
+    status = pl_write_result(&io, &r, &secrets);
     pl_result_free(&r);
     pl_log_close(&log);
     pl_io_close(&io);
+    sgn_secrets_free(&secrets);
     return status;
 }

@@ -44,9 +44,12 @@ void pl_io_init(pl_io *io)
     int fd, devnull;
 
     /* A closed 0, 1 or 2 would be reused by the next open(); give each a harmless target. */
+    io->out_closed = 0;
     for (fd = 0; fd <= 2; fd++) {
         if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
             int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+            if (fd == 1)
+                io->out_closed = 1;
             if (n >= 0 && n != fd) {
                 dup2(n, fd);
                 close(n);
@@ -236,40 +239,103 @@ static int append_go_json_string(sgn_buf *b, const unsigned char *s, size_t n)
     return sgn_buf_puts(b, "\"", NULL) < 0 ? -1 : 0;
 }
 
-int pl_write_result(const pl_io *io, const pl_result *r)
+/* Redact every string of a response in place (a revocation reason may quote an AWS message). */
+static int redact_tree(cJSON *j, const sgn_secrets *secrets)
 {
     sgn_buf b = SGN_BUF_INIT;
-    const char *code;
-    char *json;
-    int rc = 1;
+    cJSON *c;
+    int rc = SGN_OK;
 
-    if (r->code == 0 && r->text != NULL)
-        return write_all(io->out_fd, r->text, strlen(r->text)) < 0 ? 1 : 0;
-    if (r->code == 0 && r->json != NULL) {
-        json = cJSON_PrintUnformatted(r->json);
-        if (json != NULL) {
-            rc = write_all(io->out_fd, json, strlen(json)) < 0 ? 1 : 0;
-            cJSON_free(json);
+    if (secrets == NULL || secrets->n == 0 || j == NULL)
+        return SGN_OK;
+    if (cJSON_IsString(j) && j->valuestring != NULL) {
+        size_t n = strlen(j->valuestring);
+        if ((rc = sgn_redact(&b, secrets, j->valuestring, n, NULL)) == SGN_OK &&
+            (b.len != n || memcmp(b.data, j->valuestring, n) != 0) &&
+            cJSON_SetValuestring(j, sgn_buf_cstr(&b)) == NULL)
+            rc = SGN_ENOMEM;
+        sgn_buf_free(&b);
+        return rc;
+    }
+    if (j->string != NULL) {
+        size_t n = strlen(j->string);
+        if ((rc = sgn_redact(&b, secrets, j->string, n, NULL)) == SGN_OK &&
+            (b.len != n || memcmp(b.data, j->string, n) != 0)) {
+            char *k = strdup(sgn_buf_cstr(&b));
+            if (k == NULL || (j->type & cJSON_StringIsConst)) {
+                free(k);
+                rc = SGN_ENOMEM;
+            } else {
+                cJSON_free(j->string);
+                j->string = k;
+            }
+        }
+        sgn_buf_free(&b);
+        if (rc < 0)
             return rc;
-        }
-        /* fall through to an ERROR: the response could not be serialised */
     }
-    code = pl_error_code(r->code != 0 ? r->code : SGN_EINTERNAL);
-    if (sgn_buf_puts(&b, "{\"errorCode\":", NULL) == SGN_OK &&
-        append_go_json_string(&b, (const unsigned char *)code, strlen(code)) == 0) {
-        int ok = 1;
-        if (r->code == 0) {
-            static const char m[] = "Failed to generate response. Error: out of memory";
-            ok = sgn_buf_puts(&b, ",\"errorMessage\":", NULL) == SGN_OK &&
-                 append_go_json_string(&b, (const unsigned char *)m, sizeof(m) - 1) == 0;
-        } else if (r->msg.len > 0) {
-            ok = sgn_buf_puts(&b, ",\"errorMessage\":", NULL) == SGN_OK &&
-                 append_go_json_string(&b, r->msg.data, r->msg.len) == 0;
-        }
-        if (ok && sgn_buf_puts(&b, "}", NULL) == SGN_OK)
-            write_all(io->err_fd, (const char *)b.data, b.len);
+    for (c = j->child; c != NULL && rc == SGN_OK; c = c->next)
+        rc = redact_tree(c, secrets);
+    return rc;
+}
+
+/* {"errorCode":..., "errorMessage":...} for code and msg (redacted) on stderr. */
+static void write_error(const pl_io *io, int code_in, const unsigned char *msg, size_t msg_len,
+                        const sgn_secrets *secrets)
+{
+    sgn_buf b = SGN_BUF_INIT, clean = SGN_BUF_INIT;
+    const char *code = pl_error_code(code_in);
+    int ok;
+
+    if (sgn_redact(&clean, secrets, msg, msg_len, NULL) < 0) {
+        static const char m[] = "Failed to generate response. Error: out of memory";
+        clean.len = 0;
+        (void)sgn_buf_append(&clean, m, sizeof(m) - 1, NULL);
+        code = pl_error_code(SGN_ENOMEM);
     }
+    ok = sgn_buf_puts(&b, "{\"errorCode\":", NULL) == SGN_OK &&
+         append_go_json_string(&b, (const unsigned char *)code, strlen(code)) == 0;
+    if (ok && clean.len > 0)
+        ok = sgn_buf_puts(&b, ",\"errorMessage\":", NULL) == SGN_OK &&
+             append_go_json_string(&b, clean.data, clean.len) == 0;
+    if (ok && sgn_buf_puts(&b, "}", NULL) == SGN_OK)
+        (void)write_all(io->err_fd, (const char *)b.data, b.len); /* nowhere left to report to */
+    sgn_buf_clear_free(&clean);
     sgn_buf_free(&b);
+}
+
+int pl_write_result(const pl_io *io, const pl_result *r, const sgn_secrets *secrets)
+{
+    static const char oom[] = "Failed to generate response. Error: out of memory";
+    char why[256];
+    const char *out = NULL;
+    char *json = NULL;
+    int werr = 0;
+
+    if (r->code != 0) {
+        write_error(io, r->code, r->msg.data, r->msg.len, secrets);
+        return 1;
+    }
+    if (r->text != NULL) {
+        out = r->text;
+    } else if (r->json != NULL && redact_tree(r->json, secrets) == SGN_OK &&
+               (json = cJSON_PrintUnformatted(r->json)) != NULL) {
+        out = json;
+    } else {
+        /* the response could not be serialised */
+        write_error(io, SGN_EINTERNAL, (const unsigned char *)oom, sizeof(oom) - 1, secrets);
+        return 1;
+    }
+    if (io->out_closed)
+        werr = EBADF;
+    else if (write_all(io->out_fd, out, strlen(out)) < 0)
+        werr = errno;
+    cJSON_free(json);
+    if (werr == 0)
+        return 0;
+    snprintf(why, sizeof(why), "Failed to write the response to stdout: %s",
+             werr == EBADF ? "stdout is closed" : strerror(werr));
+    write_error(io, SGN_EIO, (const unsigned char *)why, strlen(why), secrets);
     return 1;
 }
 

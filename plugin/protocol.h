@@ -20,17 +20,20 @@
 #include "sgn/buf.h"
 #include "sgn/error.h"
 #include "sgn/identity.h"
+#include "sgn/redact.h"
 
 #define PL_MAX_REQUEST ((size_t)64 * 1024 * 1024)
 #define PL_MSG_MALFORMED "Input is not a valid JSON"
 
 typedef struct pl_io {
-    int out_fd; /* the real stdout */
-    int err_fd; /* the real stderr */
+    int out_fd;     /* the real stdout */
+    int err_fd;     /* the real stderr */
+    int out_closed; /* fd 1 was closed when the plugin started: no response can be delivered */
 } pl_io;
 
 /* Save the real stdout/stderr (close-on-exec) and point fds 1 and 2 at /dev/null. Never fails:
- * if redirection is impossible the original descriptors are used directly. */
+ * if redirection is impossible the original descriptors are used directly. A closed stdout is
+ * remembered (and given /dev/null, so that no file opened later becomes fd 1). */
 void pl_io_init(pl_io *io);
 /* Restore fds 1 and 2 and close the saved copies. */
 void pl_io_close(pl_io *io);
@@ -54,8 +57,12 @@ int pl_fail_span(pl_result *r, int code, const char *prefix, sgn_span s, const c
 /* Record a failure from an sgn_error. */
 int pl_fail_error(pl_result *r, const sgn_error *err);
 
-/* Deliver r: the response on stdout or the error on stderr. Returns the exit code. */
-int pl_write_result(const pl_io *io, const pl_result *r);
+/* Deliver r: the response on stdout or the error on stderr, with every secret registered in
+ * secrets (may be NULL) removed from every string of either (sgn_redact). Returns the exit code.
+ * When the response cannot be written (stdout closed, a reader that went away, a full disk),
+ * the error JSON "Failed to write the response to stdout: <reason>" goes to stderr instead and
+ * the exit code is 1; if stderr fails too there is nothing more to say, and the exit code is 1. */
+int pl_write_result(const pl_io *io, const pl_result *r, const sgn_secrets *secrets);
 
 /* Notation errorCode for an sgn code. */
 const char *pl_error_code(int code);

@@ -59,6 +59,16 @@ else
     say "Debian packages: all present"
 fi
 
+# clang's libFuzzer runtime (scripts/fuzz.sh, the fuzz smoke step) is only a Recommends of Debian's
+# clang, which --no-install-recommends leaves out: add the package matching the installed clang.
+if command -v clang >/dev/null && [ ! -f "$(clang -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$(uname -m).a" ]; then
+    rt="libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
+    say "apt-get install $rt (libFuzzer for scripts/fuzz.sh)"
+    timeout 1200 "${SUDO[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive timeout 1800 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$rt" ||
+        say "$rt could not be installed: the fuzz smoke step will be skipped"
+fi
+
 # ---- pytest (pip for the python3 on PATH, else Debian's python3-pytest) ----
 if [ "${need_pytest:-0}" = 1 ]; then
     say "installing pytest"

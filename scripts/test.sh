@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The project's test command: dependencies, build, unit tests (ctest), the plugin conformance suite,
-# the signer-local CLI and serve suites, the rules of the reference documents (tests/rules), the end-to-end
+# the signer-local CLI and serve suites (boto3, the AWS CLI, the JS SDK and notation cross-account
+# against a real `signer-local serve`), the rules of the reference documents (tests/rules), the end-to-end
 # suite (notation, and the hosts Ratify and kyverno-host, all built by install-deps.sh), the AWS
 # client suite (tests/aws: loopback fakes of Signer, STS, IMDS and container credentials), the
 # static plugin (scripts/build-static.sh, then tests/static, including the distroless/static:nonroot
 # root test, and the conformance, e2e and AWS client suites against it), the packages
 # (scripts/package.sh into dist/ with the static plugin, checked by tests/packaging), then an
-# ASan+UBSan build running ctest, the conformance, CLI and AWS client suites again, then the build
+# ASan+UBSan build running ctest, the conformance, CLI, serve and AWS client suites again, a fuzz
+# smoke run (scripts/fuzz.sh, each libFuzzer target for 15 s; SGN_FUZZ_SECONDS), then the build
 # matrix (scripts/check-build-matrix.sh: 4 build types x gcc/clang +
 # dpkg-buildflags). Every build here uses -DSGN_WERROR=ON.
 # Every step runs (unless what it needs failed), a summary follows, and the exit status is non-zero
@@ -109,8 +111,10 @@ if [ $built = 1 ]; then
         SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
     pytest_suite "signer-local CLI suite" tests/cli \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
+    # tests/service: boto3, the AWS CLI, the JS SDK (tests/service/js) and the cross-account
+    # notation end to end (the plugin, notation from .tools/bin, docker-registry).
     pytest_suite "signer-local serve suite" tests/service \
-        SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" || true
+        SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" || true
     pytest_suite "rules" tests/rules \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build/$SIGNER_REL" SGN_PLUGIN_BIN="$ROOT/build/$PLUGIN_REL" || true
     # tests/e2e/test_ratify.py and test_kyverno_host.py find ratify and kyverno-host in
@@ -190,7 +194,7 @@ if [ $asan_built = 1 ]; then
     pytest_suite "signer-local CLI suite under ASan/UBSan" tests/cli \
         SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" || true
     pytest_suite "signer-local serve suite under ASan/UBSan" tests/service \
-        SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" || true
+        SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" SGN_PLUGIN_BIN="$ROOT/build-asan/$PLUGIN_REL" || true
     pytest_suite "AWS client suite under ASan/UBSan" tests/aws \
         SGN_PLUGIN_BIN="$ROOT/build-asan/$PLUGIN_REL" SGN_SIGNER_LOCAL_BIN="$ROOT/build-asan/$SIGNER_REL" \
         SGN_SIGV4_TOOL="$ROOT/build-asan/tests/sigv4_tool" || true
@@ -201,6 +205,21 @@ else
     skip "signer-local serve suite under ASan/UBSan" "sanitizer build failed"
     skip "AWS client suite under ASan/UBSan" "sanitizer build failed"
 fi
+
+# ---- fuzz smoke: every libFuzzer target of tests/fuzz/ for SGN_FUZZ_SECONDS (default 15) ----
+# 13 targets x 15 s plus the clang build: about 4 minutes on 2 cores. Without clang's libFuzzer the
+# step is reported as skipped and does not fail the run (the seed corpora still ran in ctest).
+fuzz_probe=$(mktemp -d)
+printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)\n{ (void)d; (void)n; return 0; }\n' >"$fuzz_probe/p.c"
+if command -v clang >/dev/null 2>&1 &&
+   clang -fsanitize=fuzzer,address,undefined "$fuzz_probe/p.c" -o "$fuzz_probe/p" >/dev/null 2>&1; then
+    step "fuzz smoke (scripts/fuzz.sh ${SGN_FUZZ_SECONDS:-15})" plain 600 \
+        env JOBS="$JOBS" scripts/fuzz.sh "${SGN_FUZZ_SECONDS:-15}" || true
+else
+    printf '\n==> fuzz smoke: SKIPPED: clang with libFuzzer (-fsanitize=fuzzer) is not available\n'
+    names+=("fuzz smoke") results+=("SKIP (no clang libFuzzer; seeds replayed by ctest)") times+=("-")
+fi
+rm -rf "$fuzz_probe"
 
 # ---- build matrix: every build type with gcc and clang, and Debian's hardening flags ----
 # Measured on 2 cores: 103 s idle, 294 s with the cores shared (user time 107-135 s); under the

@@ -29,7 +29,7 @@ int sl_cmd_init(sl_ctx *ctx, int argc, char **argv, sgn_error *err)
         [O_ACCOUNT] = {.name = "account-id", .kind = SL_OPT_VALUE},
     };
     const char *region = NULL, *account = NULL;
-    sgn_authority_opts ao = {0};
+    sgn_authority_opts ao = {.allow_other_owner = ctx->allow_other_owner};
     sgn_authority *a = NULL;
     sgn_error probe = SGN_ERROR_INIT;
     char *dir = NULL;

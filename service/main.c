@@ -132,7 +132,10 @@ static int print_help(void)
                         "$XDG_DATA_HOME/signer-local,\nelse ~/.local/share/signer-local.\n"
                         "Caller: the store's account root, or --caller-principal ARN "
                         "(arn:aws:iam::ACCOUNT:root|user/NAME|role/NAME)\nto act as another "
-                        "account or principal.\n\n"
+                        "account or principal.\n"
+                        "The store must belong to the user running this; root may change "
+                        "another user's store\nwith --allow-other-owner (or "
+                        "SIGNER_LOCAL_ALLOW_OTHER_OWNER=1).\n\n"
                         "Commands:\n",
                         SL_USAGE, SGN_LOCAL_STORE_ENV);
     for (i = 0; rc == SGN_OK && i < sl_n_commands; i++) {
@@ -214,6 +217,9 @@ int main(int argc, char **argv)
     ctx.env.home = getenv("HOME");
     ctx.env.notation_config = getenv("NOTATION_CONFIG");
     ctx.env.xdg_config_home = getenv("XDG_CONFIG_HOME");
+    ctx.env.allow_other_owner = getenv("SIGNER_LOCAL_ALLOW_OTHER_OWNER");
+    ctx.allow_other_owner =
+        ctx.env.allow_other_owner != NULL && strcmp(ctx.env.allow_other_owner, "1") == 0;
 
     /* Global options come before the command. */
     while (i < argc && strncmp(argv[i], "-", 1) == 0) {
@@ -227,6 +233,11 @@ int main(int argc, char **argv)
         rc = take_store(&ctx, argc, argv, &i);
         if (rc < 0)
             return usage_exit(&ctx, "argument --store: expected one argument");
+        if (rc == 0 && strcmp(argv[i], "--allow-other-owner") == 0) {
+            ctx.allow_other_owner = 1;
+            i++;
+            continue;
+        }
         if (rc == 0 && strncmp(argv[i], "--caller-principal", 18) == 0) {
             if (argv[i][18] == '=') {
                 ctx.caller_principal = argv[i] + 19;

@@ -76,6 +76,7 @@ int sl_open_store(sl_ctx *ctx, sgn_authority **out, sgn_error *err)
     if ((rc = sl_store_dir(ctx, &dir, err)) < 0)
         return rc;
     opts.create = 1;
+    opts.allow_other_owner = ctx->allow_other_owner;
     rc = sgn_authority_open(out, dir, &opts, err);
     free(dir);
     if (rc == SGN_OK && ctx->caller_principal != NULL) {

@@ -20,7 +20,8 @@
 
 #define SL_PROG "signer-local"
 #define SL_USAGE                                                                                \
-    "usage: " SL_PROG " [--store DIR] [--caller-principal ARN] <command> [options]"
+    "usage: " SL_PROG " [--store DIR] [--caller-principal ARN] [--allow-other-owner] <command> "  \
+    "[options]"
 
 /* Help text is wrapped at this many columns. */
 #define SL_HELP_WIDTH 96
@@ -38,6 +39,7 @@ typedef struct sl_env {
     const char *home;
     const char *notation_config;
     const char *xdg_config_home;
+    const char *allow_other_owner;   /* SIGNER_LOCAL_ALLOW_OTHER_OWNER */
 } sl_env;
 
 struct sl_command;
@@ -45,6 +47,7 @@ struct sl_command;
 typedef struct sl_ctx {
     const char *store_opt;           /* --store, or NULL */
     const char *caller_principal;    /* --caller-principal ARN, or NULL (the store's account) */
+    int allow_other_owner;           /* --allow-other-owner or SIGNER_LOCAL_ALLOW_OTHER_OWNER=1 */
     sl_env env;
     const struct sl_command *cmd;    /* the command being run */
     const char *operation;           /* the Signer operation in flight, for service errors */

@@ -13,6 +13,8 @@
 #define SGN_STORE_SCHEMA_VERSION 2
 #define SGN_STORE_DB "signer.db"
 #define SGN_STORE_KEYS "keys"
+/* How long an operation waits for another process's write transaction before "busy". */
+#define SGN_STORE_BUSY_TIMEOUT_MS 30000
 
 /* PKI lifetimes. The leaf is short-lived like AWS Signer's (about three days) and rotated daily;
  * the issuing CA lives two years and is replaced before a fresh leaf would outlive it. */
@@ -33,6 +35,8 @@ struct sgn_authority {
     char read_only_why[128];  /* for the message of a refused write */
     char *caller_account;     /* sgn_authority_set_caller; NULL = the store's own account */
     char *caller_principal;   /* with caller_account */
+    int64_t busy_since_ns;    /* busy handler: when the current wait began (monotonic) */
+    unsigned busy_seed;       /* busy handler: jitter */
     /* Statements of the hot paths, prepared once per handle (sgn_authority__stmt). */
     struct {
         const char *sql;      /* the literal's address */
@@ -81,6 +85,8 @@ int sgn_authority__db_fail(sgn_authority *a, sgn_error *err, const char *what);
 
 /* Transactions: BEGIN IMMEDIATE (writers serialise on the store's lock; busy_timeout waits). */
 int sgn_authority__begin(sgn_authority *a, sgn_error *err);
+/* SGN_OK, or for a read-only handle the SGN_EIO that says why it cannot be changed. */
+int sgn_authority__writable(sgn_authority *a, sgn_error *err);
 int sgn_authority__commit(sgn_authority *a, sgn_error *err);
 void sgn_authority__rollback(sgn_authority *a);
 int sgn_authority__exec(sgn_authority *a, const char *sql, sgn_error *err);
@@ -166,11 +172,19 @@ int64_t sgn_authority__add_validity(int64_t t, int64_t value, const char *type);
 
 /* PKI (pki.c). Called inside a write transaction. */
 int sgn_authority__pki_create(sgn_authority *a, sgn_error *err);
-/* The current signing key and chain (leaf, CA, root), rotating the leaf or CA when due.
- * *chain is an array of 3 new X509 references; free with sgn_authority__chain_free. */
+/* The current signing key and chain (leaf, CA, root), rotating the leaf or CA when due: only
+ * inside a write transaction (BEGIN IMMEDIATE), which a new key file needs (make_cert refuses
+ * otherwise; see sgn_authority__remove_strays). *chain is an array of 3 new X509 references;
+ * free with sgn_authority__chain_free. */
 int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain, size_t *n,
                                  int64_t *leaf_id, sgn_error *err);
 void sgn_authority__chain_free(X509 **chain, size_t n);
+/* The same without writing (outside a write transaction): *due = 1 and nothing returned when the
+ * CA or the leaf must be replaced first (then call _signing_chain in a write transaction). */
+int sgn_authority__current_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain, size_t *n,
+                                 int64_t *leaf_id, int *due, sgn_error *err);
+/* *usable = 1 when the leaf, its CA and the root are all unrevoked. */
+int sgn_authority__chain_usable(sgn_authority *a, int64_t leaf_id, int *usable, sgn_error *err);
 
 cJSON *sgn_authority__epoch(int64_t t);
 
@@ -212,6 +226,20 @@ int sgn_authority__merge_tags(char **out, const char *current_json, const cJSON 
  * their signatures expired six months ago), with their versions and jobs. Takes the write lock
  * only when there is something to delete; does nothing on a read-only store. */
 int sgn_authority__purge_expired_profiles(sgn_authority *a, sgn_error *err);
+
+/* store_files.c, at open, before SQLite opens anything. Refuses (SGN_EIO, with the path, what is
+ * wrong and the command that fixes it) a store directory or keys/ that is writable by group or
+ * others or owned by another user; signer.db, its -wal and -shm, and every entry of keys/ that
+ * is a symbolic link or owned by another user. "Another user": not the effective uid; for a
+ * read-only open, and for root with allow_other_owner, files owned by the store directory's
+ * owner or by root are accepted too. Missing files are not checked (a store being created). */
+int sgn_authority__check_store_files(const char *dir, int read_only, int allow_other_owner,
+                                     sgn_error *err);
+/* store_files.c, at a read-write open: remove the files of keys/ that match our naming and that
+ * no committed certificate names (keys of a writer killed before its commit) and temporary files
+ * of interrupted writes. Takes the write lock only when there is something to remove, and
+ * decides under it. *removed gets the number of files removed. */
+int sgn_authority__remove_strays(sgn_authority *a, int *removed, sgn_error *err);
 
 /* jobs.c, for GetRevocationStatus. */
 int sgn_authority__job_revoked(sgn_authority *a, const char *owner, const char *job_id,

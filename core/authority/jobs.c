@@ -88,19 +88,21 @@ out:
     return rc;
 }
 
-/* What signing needs: the profile (Active, the caller allowed) and the signing chain, which
- * rotates the leaf when it is due (a write). A read transaction first, so that signers do not
- * queue on the write lock; the rare rotation then takes the write lock (BEGIN IMMEDIATE). */
+/* What signing needs: the profile (Active, the caller allowed) and the signing chain. A read
+ * transaction, so that signers do not queue on the write lock; *due = 1 (and nothing returned)
+ * when the CA or the leaf must be replaced first. With rotate, the same under the write lock
+ * (BEGIN IMMEDIATE), replacing what is due: every key file is written holding that lock and
+ * committed before it is released, which the stray-key cleanup at open relies on
+ * (store_files.c). */
 static int signing_inputs(sgn_authority *a, sgn_signed_job *j, int64_t *vvalue, char vtype[8],
-                          EVP_PKEY **key, X509 ***chain, size_t *chain_len, int immediate,
-                          int *busy, sgn_error *err)
+                          EVP_PKEY **key, X509 ***chain, size_t *chain_len, int rotate, int *due,
+                          sgn_error *err)
 {
     const sgn_platform *pl;
     int rc;
 
-    *busy = 0;
-    if ((rc = immediate || a->read_only ? sgn_authority__begin(a, err)
-                                        : sgn_authority__exec(a, "BEGIN", err)) < 0)
+    *due = 0;
+    if ((rc = rotate ? sgn_authority__begin(a, err) : sgn_authority__exec(a, "BEGIN", err)) < 0)
         return rc;
     if ((rc = sgn_authority__signable_profile(a, j->owner, j->name, j->version, j->platform_id,
                                               vvalue, vtype, err)) < 0)
@@ -113,12 +115,13 @@ static int signing_inputs(sgn_authority *a, sgn_signed_job *j, int64_t *vvalue, 
                                  j->platform_id, SGN_PLATFORM_NOTATION);
         goto out;
     }
-    if ((rc = sgn_authority__signing_chain(a, key, chain, chain_len, &j->leaf_id, err)) < 0 ||
+    if ((rc = rotate ? sgn_authority__signing_chain(a, key, chain, chain_len, &j->leaf_id, err)
+                     : sgn_authority__current_chain(a, key, chain, chain_len, &j->leaf_id, due,
+                                                    err)) < 0 ||
         (rc = sgn_authority__commit(a, err)) < 0)
         goto out;
     return SGN_OK;
 out:
-    *busy = (sqlite3_errcode(a->db) & 0xff) == SQLITE_BUSY;
     sgn_authority__rollback(a);
     EVP_PKEY_free(*key);
     *key = NULL;
@@ -126,6 +129,42 @@ out:
     *chain = NULL;
     *chain_len = 0;
     return rc;
+}
+
+/* The envelope of a SignPayload: AWS's signed attributes for the job's profile version and the
+ * job, signed at j->now (the store's clock) with key. *profile_varn and *job_arn are malloc'd. */
+static int sign_envelope(sgn_buf *env, sgn_authority *a, sgn_signed_job *j, int64_t vvalue,
+                         const char *vtype, const unsigned char *payload, size_t payload_len,
+                         EVP_PKEY *key, X509 **chain, size_t chain_len, char **profile_varn,
+                         char **job_arn, sgn_error *err)
+{
+    char agent[64];
+    sgn_kv attrs[3];
+    sgn_sig_attrs sa;
+
+    j->now = sgn_authority_now(a);
+    j->expiry = sgn_authority__add_validity(j->now, vvalue, vtype);
+    /* Through a grant too, the signature names the owner's profile and job
+     * (cross-account-signing.txt: signatures carry the owner account's profile ARN). */
+    *profile_varn = sgn_authority__profile_version_arn(a, j->owner, j->name, j->version);
+    *job_arn = sgn_authority__job_arn(a, j->owner, j->job_id);
+    if (*profile_varn == NULL || *job_arn == NULL)
+        return sgn_error_set(err, SGN_ENOMEM, "out of memory");
+    attrs[0].key = (char *)SGN_ATTR_VERIFICATION_PLUGIN;
+    attrs[0].value = (char *)SGN_PLUGIN_NAME;
+    attrs[1].key = (char *)SGN_ATTR_PROFILE_VERSION;
+    attrs[1].value = *profile_varn;
+    attrs[2].key = (char *)SGN_ATTR_SIGNING_JOB;
+    attrs[2].value = *job_arn;
+    snprintf(agent, sizeof(agent), "signer-local/%s", SGN_VERSION);
+    sa.signing_scheme = SGN_SCHEME_SIGNING_AUTHORITY;
+    sa.signing_time = j->now;
+    sa.expiry = j->expiry;
+    sa.extended = attrs;
+    sa.n_extended = 3;
+    sa.signing_agent = agent;
+    return sgn_envelope_sign(env, j->envelope_type, payload, payload_len, &sa, key, chain,
+                             chain_len, err);
 }
 
 int sgn_authority_sign_payload_unrecorded(sgn_authority *a, const cJSON *in, cJSON **out,
@@ -136,16 +175,13 @@ int sgn_authority_sign_payload_unrecorded(sgn_authority *a, const cJSON *in, cJS
     size_t payload_len = 0, chain_len = 0;
     char vtype[8];
     char *profile_varn = NULL, *job_arn = NULL, *sig_b64 = NULL, *payload_hash = NULL;
-    char agent[64];
     int64_t vvalue;
     EVP_PKEY *key = NULL;
     X509 **chain = NULL;
     sgn_buf env = SGN_BUF_INIT;
-    sgn_kv attrs[3];
-    sgn_sig_attrs sa;
     sgn_signed_job *j = NULL;
     cJSON *o = NULL, *meta;
-    int rc, busy;
+    int rc, due;
 
     *out = NULL;
     *job = NULL;
@@ -169,7 +205,8 @@ int sgn_authority_sign_payload_unrecorded(sgn_authority *a, const cJSON *in, cJS
         return sgn_authority__fail(err, 400, "ValidationException",
                                    "Unsupported signatureEnvelopeType %s: use %s or %s",
                                    envelope_type, SGN_ENVELOPE_JWS, SGN_ENVELOPE_COSE);
-    if ((rc = decode_payload(&payload, &payload_len, b64, err)) < 0)
+    if ((rc = sgn_authority__writable(a, err)) < 0 ||
+        (rc = decode_payload(&payload, &payload_len, b64, err)) < 0)
         return rc;
     if ((j = calloc(1, sizeof(*j))) == NULL) {
         rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
@@ -187,40 +224,15 @@ int sgn_authority_sign_payload_unrecorded(sgn_authority *a, const cJSON *in, cJS
         (rc = sgn_random_uuid(j->job_id, err)) < 0)
         goto out;
     snprintf(j->payload_hash, sizeof(j->payload_hash), "%s", payload_hash);
-    rc = signing_inputs(a, j, &vvalue, vtype, &key, &chain, &chain_len, 0, &busy, err);
-    if (rc == SGN_EDB && busy) {
-        /* The leaf rotation met another writer: take the write lock first this time. */
-        sgn_error_clear(err);
-        rc = signing_inputs(a, j, &vvalue, vtype, &key, &chain, &chain_len, 1, &busy, err);
-    }
-    if (rc < 0)
+    if ((rc = signing_inputs(a, j, &vvalue, vtype, &key, &chain, &chain_len, 0, &due, err)) < 0 ||
+        /* Rotation (about once a day): again under the write lock, as every key write is. */
+        (due && (rc = signing_inputs(a, j, &vvalue, vtype, &key, &chain, &chain_len, 1, &due,
+                                     err)) < 0))
         goto out;
-    /* Signed outside any transaction: signatures run in parallel across handles. */
-    j->now = sgn_authority_now(a);
-    j->expiry = sgn_authority__add_validity(j->now, vvalue, vtype);
-    /* Through a grant too, the signature names the owner's profile and job
-     * (cross-account-signing.txt: signatures carry the owner account's profile ARN). */
-    profile_varn = sgn_authority__profile_version_arn(a, owner, name, j->version);
-    job_arn = sgn_authority__job_arn(a, owner, j->job_id);
-    if (profile_varn == NULL || job_arn == NULL) {
-        rc = sgn_error_set(err, SGN_ENOMEM, "out of memory");
-        goto out;
-    }
-    attrs[0].key = (char *)SGN_ATTR_VERIFICATION_PLUGIN;
-    attrs[0].value = (char *)SGN_PLUGIN_NAME;
-    attrs[1].key = (char *)SGN_ATTR_PROFILE_VERSION;
-    attrs[1].value = profile_varn;
-    attrs[2].key = (char *)SGN_ATTR_SIGNING_JOB;
-    attrs[2].value = job_arn;
-    snprintf(agent, sizeof(agent), "signer-local/%s", SGN_VERSION);
-    sa.signing_scheme = SGN_SCHEME_SIGNING_AUTHORITY;
-    sa.signing_time = j->now;
-    sa.expiry = j->expiry;
-    sa.extended = attrs;
-    sa.n_extended = 3;
-    sa.signing_agent = agent;
-    if ((rc = sgn_envelope_sign(&env, envelope_type, payload, payload_len, &sa, key, chain,
-                                chain_len, err)) < 0)
+    /* Signed outside any transaction: signatures run in parallel across handles. What the
+     * signature relies on is checked again when the job is recorded (record_one). */
+    if ((rc = sign_envelope(&env, a, j, vvalue, vtype, payload, payload_len, key, chain,
+                            chain_len, &profile_varn, &job_arn, err)) < 0)
         goto out;
     if ((rc = sgn_b64_encode(&sig_b64, env.data, env.len, err)) < 0)
         goto out;
@@ -252,14 +264,15 @@ out:
     return rc;
 }
 
-/* Check one job again under the write lock, as its own caller (the profile still Active at
- * the version signed, the caller still allowed), and insert it. */
+/* Check one job again under the write lock, as its own caller, for what its signature relies
+ * on: the profile still Active at the version signed, the caller still allowed, the leaf, its
+ * CA and the root still unrevoked. Then insert it. A change is a ConflictException. */
 static int record_one(sgn_authority *a, const sgn_signed_job *j, sgn_error *err)
 {
     char *acc = a->caller_account, *principal = a->caller_principal;
     char version[11], platform_id[64], vtype[8];
     int64_t vvalue;
-    int rc;
+    int rc, usable = 0;
 
     a->caller_account = j->caller_account;
     a->caller_principal = j->caller_principal;
@@ -270,6 +283,11 @@ static int record_one(sgn_authority *a, const sgn_signed_job *j, sgn_error *err)
                                  "Signing profile %s changed (version %s, now %s) while the "
                                  "payload was being signed; sign again",
                                  j->name, j->version, version);
+    if (rc == SGN_OK && (rc = sgn_authority__chain_usable(a, j->leaf_id, &usable, err)) == SGN_OK &&
+        !usable)
+        rc = sgn_authority__fail(err, 409, "ConflictException",
+                                 "The local Signer's signing certificate was revoked while the "
+                                 "payload was being signed; sign again");
     if (rc == SGN_OK)
         rc = record_job(a, j, err);
     a->caller_account = acc;
@@ -309,23 +327,33 @@ out:
 int sgn_authority_sign_payload(sgn_authority *a, const cJSON *in, cJSON **out, sgn_error *err)
 {
     sgn_signed_job *j = NULL;
-    sgn_error one = SGN_ERROR_INIT;
-    int rc, result;
+    int rc, result, attempt;
 
-    if ((rc = sgn_authority_sign_payload_unrecorded(a, in, out, &j, err)) < 0)
-        return rc;
-    /* The job is durable before we answer. */
-    rc = sgn_authority_record_jobs(a, &j, 1, &result, &one, err);
-    if (rc == SGN_OK && result < 0) {
-        *err = one;
-        rc = result;
-    }
-    sgn_signed_job_free(j);
-    if (rc < 0) {
+    /* One caller (the CLI, the plugin): when what the signature relied on changed before it
+     * was recorded (record_one's ConflictException), sign again with what is current, up to
+     * three times. serve's group commit answers the 409 instead. */
+    for (attempt = 1;; attempt++) {
+        sgn_error one = SGN_ERROR_INIT;
+
+        if ((rc = sgn_authority_sign_payload_unrecorded(a, in, out, &j, err)) < 0)
+            return rc;
+        /* The job is durable before we answer. */
+        rc = sgn_authority_record_jobs(a, &j, 1, &result, &one, err);
+        if (rc == SGN_OK && result < 0) {
+            *err = one;
+            rc = result;
+        }
+        sgn_signed_job_free(j);
+        j = NULL;
+        if (rc == SGN_OK)
+            return SGN_OK;
         cJSON_Delete(*out);
         *out = NULL;
+        if (attempt == 3 || err->http_status != 409 ||
+            strcmp(err->svc_code, "ConflictException") != 0)
+            return rc;
+        sgn_error_clear(err);
     }
-    return rc;
 }
 
 typedef struct job_row {

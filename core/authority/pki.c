@@ -52,6 +52,14 @@ static int make_cert(cert_row *out, sgn_authority *a, sgn_cert_kind kind, const 
     int rc;
 
     memset(out, 0, sizeof(*out));
+    /* A key file is only ever written holding the store's write lock, and committed (named by
+     * its certificate's row) before the lock is released: an open's stray-key cleanup, which
+     * decides under that lock, then never takes a live writer's key (store_files.c). A
+     * deferred (read) transaction would write the file before asking for the lock. */
+    if (sqlite3_txn_state(a->db, "main") != SQLITE_TXN_WRITE)
+        return sgn_error_set(err, SGN_EINTERNAL,
+                             "a %s key would be written outside a write transaction",
+                             kinds[kind]);
     if ((rc = sgn_crypto_generate_p384(&key, err)) < 0 ||
         (rc = sgn_x509_issue(&cert, &spec, key, issuer ? issuer->cert : NULL,
                              issuer ? issuer->key : NULL, err)) < 0 ||
@@ -85,6 +93,7 @@ static int make_cert(cert_row *out, sgn_authority *a, sgn_cert_kind kind, const 
         goto out;
     }
     out->id = sqlite3_last_insert_rowid(a->db);
+    snprintf(out->key_file, sizeof(out->key_file), "%s", file);
     out->cert = cert;
     out->key = key;
     out->not_before = not_before;
@@ -246,8 +255,12 @@ void sgn_authority__chain_free(X509 **chain, size_t n)
     free(chain);
 }
 
-int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain, size_t *n,
-                                 int64_t *leaf_id, sgn_error *err)
+/* The chain (and the leaf's key) as sgn_authority__signing_chain and _current_chain return it.
+ * rotate: replace a CA or leaf that is due (inside a write transaction); else *due = 1 and
+ * nothing returned when one is due. Only the keys needed are read: the leaf's, and the issuer's
+ * when issuing. */
+static int chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain_out, size_t *n, int64_t *leaf_id,
+                 int rotate, int *due, sgn_error *err)
 {
     cert_row root, ca, leaf;
     int64_t now = sgn_authority_now(a);
@@ -255,8 +268,9 @@ int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain
     int rc;
 
     *key = NULL;
-    *chain = NULL;
+    *chain_out = NULL;
     *n = 0;
+    *due = 0;
     memset(&ca, 0, sizeof(ca));
     memset(&leaf, 0, sizeof(leaf));
     if ((rc = load_latest(&root, a, "root", 0, err)) < 0)
@@ -271,6 +285,9 @@ int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain
     /* A fresh leaf must not outlive its issuer. */
     if (ca.id == 0 || now + SGN_LEAF_LIFETIME > ca.not_after || now < ca.not_before) {
         row_free(&ca);
+        *due = 1;
+        if (!rotate)
+            goto out;
         if ((rc = row_key(&root, a, err)) < 0 || (rc = make_ca(&ca, a, &root, now, err)) < 0)
             goto out;
     }
@@ -279,6 +296,9 @@ int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain
     if (leaf.id == 0 || now >= leaf.created_at + SGN_LEAF_ROTATE_AFTER ||
         now >= leaf.not_after - 60 || now < leaf.not_before) {
         row_free(&leaf);
+        *due = 1;
+        if (!rotate)
+            goto out;
         if ((rc = row_key(&ca, a, err)) < 0 ||
             (rc = make_cert(&leaf, a, SGN_CERT_LEAF, LEAF_SUBJECT, now - SGN_LEAF_BACKDATE,
                             now + SGN_LEAF_LIFETIME, &ca, err)) < 0)
@@ -295,7 +315,7 @@ int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain
     c[1] = ca.cert;
     c[2] = root.cert;
     leaf.cert = ca.cert = root.cert = NULL;
-    *chain = c;
+    *chain_out = c;
     *n = 3;
     *key = leaf.key;
     leaf.key = NULL;
@@ -306,6 +326,42 @@ out:
     row_free(&leaf);
     row_free(&ca);
     row_free(&root);
+    return rc;
+}
+
+int sgn_authority__signing_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain_out, size_t *n,
+                                 int64_t *leaf_id, sgn_error *err)
+{
+    int due;
+
+    return chain(a, key, chain_out, n, leaf_id, 1, &due, err);
+}
+
+int sgn_authority__current_chain(sgn_authority *a, EVP_PKEY **key, X509 ***chain_out, size_t *n,
+                                 int64_t *leaf_id, int *due, sgn_error *err)
+{
+    return chain(a, key, chain_out, n, leaf_id, 0, due, err);
+}
+
+int sgn_authority__chain_usable(sgn_authority *a, int64_t leaf_id, int *usable, sgn_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *usable = 0;
+    if ((rc = sgn_authority__stmt(
+             a, &st,
+             "SELECT count(*) FROM certs l JOIN certs c ON c.id = l.parent_id "
+             "JOIN certs r ON r.id = c.parent_id WHERE l.id = ? AND l.revoked_at IS NULL "
+             "AND c.revoked_at IS NULL AND r.revoked_at IS NULL",
+             err)) < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, leaf_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *usable = sqlite3_column_int(st, 0) == 1;
+    else
+        rc = sgn_authority__db_fail(a, err, "cannot read the store's certificates");
+    sgn_authority__stmt_done(a, st);
     return rc;
 }
 

@@ -48,13 +48,53 @@ int sgn_authority__exec(sgn_authority *a, const char *sql, sgn_error *err)
     return SGN_OK;
 }
 
-int sgn_authority__begin(sgn_authority *a, sgn_error *err)
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* SQLite's own busy handler (sqlite3_busy_timeout) sleeps 1, 2, 5, 10, ... up to 100 ms between
+ * attempts: under contention a waiter sleeps long after the lock was released, and dozens of
+ * signers on one store then spend more time asleep than working. Writers here hold the lock for
+ * about a millisecond (an insert and a commit), so waiters retry after 50 to 500 microseconds,
+ * randomised so that they do not retry in step, for at most SGN_STORE_BUSY_TIMEOUT_MS. */
+static int busy_wait(void *ctx, int count)
+{
+    sgn_authority *a = ctx;
+    int64_t now = monotonic_ns();
+    struct timespec ts;
+    long us;
+
+    if (count == 0)
+        a->busy_since_ns = now;
+    else if (now - a->busy_since_ns > (int64_t)SGN_STORE_BUSY_TIMEOUT_MS * 1000000)
+        return 0;
+    us = 50 + (long)(rand_r(&a->busy_seed) % (count < 20 ? 100 : 450));
+    ts.tv_sec = 0;
+    ts.tv_nsec = us * 1000;
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+int sgn_authority__writable(sgn_authority *a, sgn_error *err)
 {
     if (a->read_only)
         return sgn_error_set(err, SGN_EIO,
                              "the local Signer store %s is read-only (%s): this operation would "
                              "change it",
                              a->dir, a->read_only_why);
+    return SGN_OK;
+}
+
+int sgn_authority__begin(sgn_authority *a, sgn_error *err)
+{
+    int rc;
+
+    if ((rc = sgn_authority__writable(a, err)) < 0)
+        return rc;
     return sgn_authority__exec(a, "BEGIN IMMEDIATE", err);
 }
 
@@ -452,7 +492,7 @@ out:
 /* A new signer.db, created 0600 before SQLite opens it, so no umask ever exposes it. */
 static int create_private_file(const char *path, sgn_error *err)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
     if (fd < 0)
         return sgn_error_set(err, SGN_EIO, "cannot create %s: %s", path, strerror(errno));
@@ -528,7 +568,9 @@ static int open_read_only(sgn_authority *a, const char *dir, const char *path, s
     }
     if ((uri = file_uri(path, query)) == NULL)
         return sgn_error_set(err, SGN_ENOMEM, "out of memory");
-    if (sqlite3_open_v2(uri, &a->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+    if (sqlite3_open_v2(uri, &a->db,
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
+                            SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK) {
         rc = sgn_error_set(err, SGN_EDB, "cannot open the local Signer store %s: %s", path,
                            a->db ? sqlite3_errmsg(a->db) : "out of memory");
@@ -557,7 +599,7 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
 {
     sgn_authority *a = NULL;
     char path[PATH_MAX], keys[PATH_MAX], why[sizeof(a->read_only_why)] = "";
-    int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    int rc, removed, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
     int read_only = opts && opts->read_only;
     int create = opts && opts->create && !read_only;
     int exists;
@@ -586,6 +628,9 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
             return rc;
         flags |= SQLITE_OPEN_CREATE;
     }
+    if ((rc = sgn_authority__check_store_files(dir, read_only,
+                                               opts != NULL && opts->allow_other_owner, err)) < 0)
+        return rc;
     a = calloc(1, sizeof(*a));
     if (a == NULL || (a->dir = strdup(dir)) == NULL) {
         free(a);
@@ -616,7 +661,8 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
             goto fail;
         }
     }
-    sqlite3_busy_timeout(a->db, 30000);
+    a->busy_seed = (unsigned)getpid() ^ (unsigned)monotonic_ns();
+    sqlite3_busy_handler(a->db, busy_wait, a);
     sqlite3_extended_result_codes(a->db, 0);
     if ((!read_only && ((rc = sgn_authority__exec(a, "PRAGMA journal_mode=WAL", err)) < 0 ||
                         (rc = sgn_authority__exec(a, "PRAGMA synchronous=FULL", err)) < 0)) ||
@@ -636,7 +682,8 @@ int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority
                            dir, a->region, a->account);
         goto fail;
     }
-    if (!read_only && (rc = sgn_authority__purge_expired_profiles(a, err)) < 0)
+    if (!read_only && ((rc = sgn_authority__purge_expired_profiles(a, err)) < 0 ||
+                       (rc = sgn_authority__remove_strays(a, &removed, err)) < 0))
         goto fail;
     *out = a;
     return SGN_OK;

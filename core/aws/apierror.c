@@ -379,6 +379,30 @@ static int xml_root_is_error(const char *p, const char *end)
     return name_is(p + 1, n, "ErrorResponse") || name_is(p + 1, n, "Error");
 }
 
+/* AWS answers a signature mismatch with the canonical request and the string to sign it
+ * expected, which quote every signed header: x-amz-security-token among them. Only the text
+ * before them is kept ("The request signature we calculated does not match ... for details."). */
+static void drop_signing_details(char *msg)
+{
+    static const char *const starts[] = {
+        "the canonical string for this request",
+        "the string-to-sign should have been",
+    };
+    size_t n = strlen(msg), cut = n;
+
+    for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
+        size_t sl = strlen(starts[k]);
+        for (size_t i = 0; i + sl <= cut; i++)
+            if (strncasecmp(msg + i, starts[k], sl) == 0) {
+                cut = i;
+                break;
+            }
+    }
+    while (cut > 0 && isspace((unsigned char)msg[cut - 1]))
+        cut--;
+    msg[cut] = '\0';
+}
+
 void sgn_aws_parse_error(sgn_aws_api_error *out, const sgn_http_response *r)
 {
     const char *v, *body;
@@ -416,4 +440,5 @@ void sgn_aws_parse_error(sgn_aws_api_error *out, const sgn_http_response *r)
         (((v = sgn_http_header(r, "x-amzn-ErrorMessage")) != NULL && v[0] != '\0') ||
          ((v = sgn_http_header(r, "x-amzn-error-message")) != NULL && v[0] != '\0')))
         set_field(out->message, sizeof(out->message), v, strlen(v));
+    drop_signing_details(out->message);
 }

@@ -82,11 +82,25 @@ void sgn_aws__printable(char *out, size_t outsz, const char *in, size_t len)
     out[j] = '\0';
 }
 
+int sgn_aws__keep_secret(const sgn_aws__chain *ch, const char *s, sgn_error *err)
+{
+    return sgn_secrets_add_str(ch->ctx->secrets, s, err);
+}
+
 /* Check and hand over a complete set of credentials from `source`. */
 int sgn_aws__finish(sgn_aws_creds *out, sgn_aws_creds *c, const sgn_aws__chain *ch,
                     const char *source, sgn_error *err)
 {
     char masked[32], when[32];
+    int rc;
+
+    /* registered first: whatever fails below, and whatever the services answer later, the
+     * secrets are known to the redaction */
+    if ((rc = sgn_aws__keep_secret(ch, c->secret_access_key, err)) < 0 ||
+        (rc = sgn_aws__keep_secret(ch, c->session_token, err)) < 0) {
+        sgn_aws_creds_free(c);
+        return rc;
+    }
 
     if (c->access_key_id == NULL || c->access_key_id[0] == '\0' ||
         c->secret_access_key == NULL || c->secret_access_key[0] == '\0') {
@@ -113,7 +127,8 @@ int sgn_aws__finish(sgn_aws_creds *out, sgn_aws_creds *c, const sgn_aws__chain *
 }
 
 /* Read a token file: trailing CR/LF dropped; CR or LF inside is refused (header injection). */
-int sgn_aws__read_token_file(char **out, const char *path, const char *source, sgn_error *err)
+int sgn_aws__read_token_file(char **out, const sgn_aws__chain *ch, const char *path,
+                             const char *source, sgn_error *err)
 {
     sgn_buf b = SGN_BUF_INIT;
     sgn_error e2 = SGN_ERROR_INIT;
@@ -133,6 +148,8 @@ int sgn_aws__read_token_file(char **out, const char *path, const char *source, s
                            b.len == 0 ? "empty" : "not a single line");
         goto out;
     }
+    if ((rc = sgn_aws__keep_secret(ch, (const char *)b.data, err)) < 0)
+        goto out;
     *out = sgn_buf_detach(&b, NULL);
     rc = SGN_OK;
 out:

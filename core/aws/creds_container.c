@@ -98,7 +98,7 @@ int sgn_aws__from_container(sgn_aws_creds *out, sgn_aws__chain *ch, const char *
         goto out;
     }
     if (token_file != NULL) {
-        if ((rc = sgn_aws__read_token_file(&token, token_file, source, err)) < 0)
+        if ((rc = sgn_aws__read_token_file(&token, ch, token_file, source, err)) < 0)
             goto out;
     } else if (token_env != NULL) {
         if (strchr(token_env, '\r') != NULL || strchr(token_env, '\n') != NULL) {
@@ -107,7 +107,8 @@ int sgn_aws__from_container(sgn_aws_creds *out, sgn_aws__chain *ch, const char *
                                source);
             goto out;
         }
-        if ((rc = sgn_strdup(&token, token_env, err)) < 0)
+        if ((rc = sgn_aws__keep_secret(ch, token_env, err)) < 0 ||
+            (rc = sgn_strdup(&token, token_env, err)) < 0)
             goto out;
     }
     hdrs[nh].key = (char *)"Accept";

@@ -132,7 +132,8 @@ int sgn_aws__from_imds(sgn_aws_creds *out, sgn_aws__chain *ch, const char *requi
                                m.source);
             goto out;
         }
-        if ((rc = sgn_strdup(&m.token, (const char *)resp.body, err)) < 0)
+        if ((rc = sgn_aws__keep_secret(ch, (const char *)resp.body, err)) < 0 ||
+            (rc = sgn_strdup(&m.token, (const char *)resp.body, err)) < 0)
             goto out;
     } else if ((rc == SGN_OK && (resp.status == 403 || resp.status == 404 ||
                                  resp.status == 405)) ||

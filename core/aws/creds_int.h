@@ -42,9 +42,13 @@ void sgn_aws__printable(char *out, size_t outsz, const char *in, size_t len);
  * and the masked key id. */
 int sgn_aws__finish(sgn_aws_creds *out, sgn_aws_creds *c, const sgn_aws__chain *ch,
                     const char *source, sgn_error *err);
-/* Read a one-line token file (trailing CR/LF dropped; CR, LF or NUL inside refused). *out is
- * wiped and freed by the caller (sgn_aws_free_secret). */
-int sgn_aws__read_token_file(char **out, const char *path, const char *source, sgn_error *err);
+/* Register a secret (a token, a key) in ctx->secrets before it is sent anywhere or can appear in
+ * an answer, so that the executables redact it from every message and log line. s may be NULL. */
+int sgn_aws__keep_secret(const sgn_aws__chain *ch, const char *s, sgn_error *err);
+/* Read a one-line token file (trailing CR/LF dropped; CR, LF or NUL inside refused) and register
+ * it (sgn_aws__keep_secret). *out is wiped and freed by the caller (sgn_aws_free_secret). */
+int sgn_aws__read_token_file(char **out, const sgn_aws__chain *ch, const char *path,
+                             const char *source, sgn_error *err);
 
 /* The string member `name` of o, NULL when absent or not a string. */
 const char *sgn_aws__json_str(const cJSON *o, const char *name);

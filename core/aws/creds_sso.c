@@ -671,6 +671,9 @@ static int refresh_token(char **out, sgn_aws__chain *ch, const sso_profile *sp, 
     }
     access = nonempty(sgn_aws__json_str(ans, "accessToken"));
     refresh = nonempty(sgn_aws__json_str(ans, "refreshToken"));
+    if ((rc = sgn_aws__keep_secret(ch, access, err)) < 0 ||
+        (rc = sgn_aws__keep_secret(ch, refresh, err)) < 0)
+        goto out;
     if (access == NULL || strpbrk(access, "\r\n") != NULL) {
         rc = sgn_error_set(err, SGN_EINVALID, "the SSO OIDC CreateToken answer has %s",
                            access == NULL ? "no accessToken" : "an accessToken with a line break");
@@ -718,6 +721,10 @@ static int bearer_token(char **out, sgn_aws__chain *ch, const sso_profile *sp, c
 
     *out = NULL;
     if ((rc = load_cache(&c, path, source, profile, err)) < 0)
+        goto out;
+    if ((rc = sgn_aws__keep_secret(ch, c.access_token, err)) < 0 ||
+        (rc = sgn_aws__keep_secret(ch, c.refresh_token, err)) < 0 ||
+        (rc = sgn_aws__keep_secret(ch, c.client_secret, err)) < 0)
         goto out;
     sgn_time_format_rfc3339(when, c.expires_at);
     /* ssocreds: expired when now is after expiresAt */

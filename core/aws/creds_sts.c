@@ -201,7 +201,7 @@ int sgn_aws__web_identity(sgn_aws_creds *out, sgn_aws__chain *ch, const char *to
         rc = sgn_error_set(err, SGN_EINVALID, "%s: %s is not set", token_source, role_setting);
         goto out;
     }
-    if ((rc = sgn_aws__read_token_file(&token, token_file, token_source, err)) < 0)
+    if ((rc = sgn_aws__read_token_file(&token, ch, token_file, token_source, err)) < 0)
         goto out;
     if ((rc = default_session_name(&name, ch, session, err)) < 0 ||
         (rc = form_add(&body, "Action", "AssumeRoleWithWebIdentity", err)) < 0 ||

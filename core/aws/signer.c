@@ -306,6 +306,7 @@ static int call_begin(call_ctx *cc, sgn_aws_client *c, const char *op, const cha
         cx.retry = &c->retry;
         cx.user_agent = c->user_agent;
         cx.log = c->opts.log;
+        cx.secrets = c->opts.secrets;
         cx.now = (int64_t)time(NULL);
         c->retry.budget_ms = remaining_ms(cc);
         if (c->retry.budget_ms <= 0) {

@@ -34,7 +34,8 @@ PAYLOAD = json.dumps(
     },
     separators=(",", ":"),
 ).encode()
-USAGE = "usage: signer-local [--store DIR] [--caller-principal ARN] <command> [options]"
+USAGE = ("usage: signer-local [--store DIR] [--caller-principal ARN] [--allow-other-owner] "
+         "<command> [options]")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$")
 SERVICE_ERROR = re.compile(
     r"^\nAn error occurred \((?P<code>\w+)\) when calling the (?P<op>\w+) operation: (?P<msg>.+)\n$",

@@ -4,11 +4,15 @@ Kubernetes read-only volume or readOnlyRootFilesystem, run as a non-root uid (65
 without the -shm file); signer-local's writing commands on such a store fail with exit 255 and a
 message that says why.
 
-Two ways of being read-only: "chmod" (directory 0555, files 0444) and "mount" (a real read-only
-bind mount in a private mount namespace: `unshare -m`, `mount --bind`, `mount -o remount,ro,bind`,
-over a directory and files everybody could otherwise write). As root, the plugin and signer-local
-run as uid/gid 65532 through `setpriv --reuid 65532 --regid 65532 --clear-groups`; the mount
-variant needs root and a permitted `unshare -m`, and is skipped otherwise."""
+Three ways of being read-only: "chmod" (directory 0555, files 0444, owned by us: as root, a store
+another user owns), "mount" (a real read-only bind mount in a private mount namespace: `unshare -m`,
+`mount --bind`, `mount -o remount,ro,bind`, over a store the reader owns, 0700/0600, so that only
+the mount stops it) and "mount-other" (the Kubernetes case: a volume root made, 0755/0644, mounted
+read-only and read by uid 65532). The store's safety rules (sgn_authority_open) accept another
+owner for reading when nobody else may write the store; a store writable by group or others is
+refused even on a read-only mount (test_world_writable_store_refused). As root, the plugin and
+signer-local run as uid/gid 65532 through `setpriv --reuid 65532 --regid 65532 --clear-groups`;
+the mount variants need root and a permitted `unshare -m`, and are skipped otherwise."""
 
 import base64
 import json
@@ -64,11 +68,12 @@ class ReadOnlyStore:
         self.mode = mode
         self.src = os.path.join(root, "store")
         self.mnt = os.path.join(root, "mnt")
-        self.path = self.mnt if mode == "mount" else self.src
+        self.mounted = mode.startswith("mount")
+        self.path = self.mnt if self.mounted else self.src
 
     def run(self, argv, stdin=b"", reader=True):
         cmd = as_reader(argv) if reader else list(argv)
-        if self.mode == "mount":
+        if self.mounted:
             cmd = in_ro_mount(self.src, self.mnt, cmd)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.root, "LANG": "C",
                "AWS_EC2_METADATA_DISABLED": "true"}
@@ -106,21 +111,26 @@ def _revoked_in_db_file(store_dir, job_id):
 
 
 def _make_readonly(store_dir, mode):
-    """chmod: directories 0555, files 0444. mount: everybody may write (0777/0666): only the
-    read-only mount stops the reader."""
-    dmode, fmode = (0o555, 0o444) if mode == "chmod" else (0o777, 0o666)
+    """chmod: directories 0555, files 0444, left to us (root: another user for the reader).
+    mount: the reader owns the store, 0700/0600: only the read-only mount stops it.
+    mount-other: 0755/0644, left to us: a volume root made, read-only for everybody.
+    world-writable: 0777/0666 (refused, read-only mount or not)."""
+    dmode, fmode = {"chmod": (0o555, 0o444), "mount": (0o700, 0o600),
+                    "mount-other": (0o755, 0o644), "world-writable": (0o777, 0o666)}[mode]
+    owner = NONROOT if mode == "mount" and IS_ROOT else None
     for dirpath, dirnames, filenames in os.walk(store_dir):
         for f in filenames:
             os.chmod(os.path.join(dirpath, f), fmode)
+            if owner is not None:
+                os.chown(os.path.join(dirpath, f), owner, owner)
     for dirpath, dirnames, filenames in os.walk(store_dir, topdown=False):
         os.chmod(dirpath, dmode)
+        if owner is not None:
+            os.chown(dirpath, owner, owner)
 
 
-@pytest.fixture(params=[(m, lay) for m in ("chmod", "mount") for lay in LAYOUTS],
-                ids=lambda p: f"{p[0]}-{p[1]}")
-def ro_store(request, plugin, signer_local, store):
-    mode, layout = request.param
-    if mode == "mount" and not UNSHARE:
+def _ro_store(mode, layout, plugin, signer_local, store):
+    if mode != "chmod" and not UNSHARE:
         pytest.skip("needs root and a permitted `unshare -m` for a read-only bind mount")
     profile = signer_local.put_profile()
     envelopes = []
@@ -152,10 +162,21 @@ def ro_store(request, plugin, signer_local, store):
     # Where the revocation lives: only in the WAL for the WAL layouts.
     assert _revoked_in_db_file(ro.src, revoked_job) == (layout == "checkpointed")
     _make_readonly(ro.src, mode)
-    yield ro, profile, envelopes, layout
-    for dirpath, dirnames, filenames in os.walk(root):
+    return ro, profile, envelopes, layout
+
+
+def _remove(ro):
+    for dirpath, dirnames, filenames in os.walk(ro.root):
         os.chmod(dirpath, 0o755)
-    shutil.rmtree(root)
+    shutil.rmtree(ro.root)
+
+
+@pytest.fixture(params=[(m, lay) for m in ("chmod", "mount", "mount-other") for lay in LAYOUTS],
+                ids=lambda p: f"{p[0]}-{p[1]}")
+def ro_store(request, plugin, signer_local, store):
+    ro = _ro_store(*request.param, plugin, signer_local, store)
+    yield ro
+    _remove(ro[0])
 
 
 def test_verify_against_readonly_store(ro_store):
@@ -183,7 +204,8 @@ def test_signer_local_on_readonly_store(ro_store):
     ro, profile, envelopes, layout = ro_store
     kept_job = envelopes[1][1][ATTR_JOB].rsplit("/", 1)[1]
     sl = [SIGNER_LOCAL_BIN, "--store", ro.path]
-    why = "Permission denied" if ro.mode == "chmod" else "Read-only file system"
+    # the kernel checks the mode bits first: the mount is the reason only when they allow it
+    why = "Read-only file system" if ro.mode == "mount" else "Permission denied"
 
     p = ro.run([*sl, "list-signing-profiles"])
     assert p.returncode == 0, p.stderr
@@ -203,10 +225,36 @@ def test_signer_local_on_readonly_store(ro_store):
         assert p.stdout == b""
         assert f"the local Signer store {ro.path} is read-only" in err, err
         assert why in err, err
-    if ro.mode == "mount":
+    if ro.mounted:
         # On a read-only mount even root cannot write: the same refusal, not a crash.
         p = ro.run([*sl, *writes[0]], reader=False)
         assert p.returncode == 255 and b"Read-only file system" in p.stderr, p.stderr
     # The refused revocation changed nothing.
     p = ro.run([*sl, "list-signing-jobs", "--is-revoked"])
     assert p.returncode == 0 and len(json.loads(p.stdout)["jobs"]) == 1
+
+
+@pytest.mark.parametrize("mounted", [False, True], ids=["chmod", "mount"])
+def test_world_writable_store_refused(mounted, plugin, signer_local, store):
+    """A store anybody may write is refused for reading too, read-only mount or not: whoever may
+    write it could have replaced signer.db so that a revoked signature verifies as not revoked.
+    The reader (uid 65532) gets the REVOCATION_CHECK failure with the path and the fix;
+    signer-local exits 255 with the same message."""
+    ro, profile, envelopes, _ = _ro_store("mount" if mounted else "chmod", "checkpointed",
+                                          plugin, signer_local, store)
+    try:
+        _make_readonly(ro.src, "world-writable")
+        kept_env = envelopes[1][0]
+        resp = ro.verify(verify_request_from_jws(kept_env, [profile["arn"]],
+                                                 config={"local-store": ro.path}))
+        rc = resp["verificationResults"][RC]
+        assert rc["success"] is False, rc
+        assert (f"refusing to use the local Signer store {ro.path}: {ro.path} is writable by "
+                f"group and others (mode 0777)") in rc["reason"], rc
+        assert f"fix: chmod go-w {ro.path}" in rc["reason"], rc
+        assert resp["verificationResults"][TI]["success"] is True
+        p = ro.run([SIGNER_LOCAL_BIN, "--store", ro.path, "list-signing-profiles"])
+        assert p.returncode == 255 and p.stdout == b"", p
+        assert f"{ro.path} is writable by group and others" in p.stderr.decode(), p.stderr
+    finally:
+        _remove(ro)

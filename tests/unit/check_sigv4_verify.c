@@ -524,6 +524,36 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* A credential scope of 1 to 3 elements (found by fuzz_sigv4_auth: the split left part[4] unset
+ * and strchr read it). */
+static const char *const short_scopes[] = {"AKIDEXAMPLE", "AKIDEXAMPLE/20260101",
+                                           "AKIDEXAMPLE/20260101/us-east-1", ""};
+
+START_TEST(test_short_credential_scope)
+{
+    fake_store st = {keys, N(keys), 0};
+    sgn_sigv4_verified out;
+    sgn_error err = SGN_ERROR_INIT;
+    char want[256];
+    built b;
+    int rc;
+
+    build(&b, NULL, NULL, NULL);
+    {
+        char auth[1024];
+        const char *cur = get_header(&b, "Authorization"), *rest = strstr(cur, ",");
+        snprintf(auth, sizeof(auth), "AWS4-HMAC-SHA256 Credential=%s%s", short_scopes[_i],
+                 rest != NULL ? rest : "");
+        set_header(&b, "Authorization", auth);
+    }
+    rc = sgn_sigv4_verify(finish(&b), "us-east-1", "signer", T_2026, fake_lookup, &st, &out, &err);
+    snprintf(want, sizeof(want),
+             "Credential must have exactly 5 slash-delimited elements, e.g. "
+             "keyid/date/region/service/term, got '%s'", short_scopes[_i]);
+    assert_refused(rc, &err, INCOMPLETE, want);
+}
+END_TEST
+
 /* The temporary key verifies when it sends and signs its token; a store failure passes through. */
 START_TEST(test_temporary_key_and_store_failure)
 {
@@ -739,6 +769,7 @@ static Suite *sigv4_verify_suite(void)
 
     tc = tcase_create("refusals");
     tcase_add_loop_test(tc, test_refusals, 0, N(negs));
+    tcase_add_loop_test(tc, test_short_credential_scope, 0, N(short_scopes));
     tcase_add_test(tc, test_temporary_key_and_store_failure);
     tcase_add_test(tc, test_date_header_fallback);
     suite_add_tcase(s, tc);

@@ -35,6 +35,7 @@ typedef struct sgn_authority_opts {
     sgn_clock_fn clock;       /* NULL = time(NULL); tests pin it */
     void *clock_ctx;
     int read_only;            /* open for reading only (verification); create is then ignored */
+    int allow_other_owner;    /* root only: open a store another user owns read-write */
 } sgn_authority_opts;
 
 /* Open (and with opts->create, create) the store in dir. Without create, a missing store is
@@ -54,7 +55,27 @@ typedef struct sgn_authority_opts {
  * (the exclusive lock that mode takes is impossible on a read-only descriptor; without -shm and
  * without a writable directory no writer can be at work); when there is no -wal, signer.db holds
  * every committed change and is opened with immutable=1 (SQLite then takes no locks: nothing may
- * write the store meanwhile, which a directory nobody can write ensures). */
+ * write the store meanwhile, which a directory nobody can write ensures).
+ *
+ * Who may have made the store (checked first, with lstat, as ssh's StrictModes checks ~/.ssh;
+ * a refusal is SGN_EIO whose message names the path, what is wrong and the command that fixes it):
+ *   - the store directory and keys/ must not be writable by group or others, whoever opens them
+ *     and however (read-only too: a file somebody else may replace cannot be trusted to say what
+ *     is revoked); keys/ must not be a symbolic link (the store directory may be one: its target
+ *     is checked);
+ *   - signer.db, signer.db-wal, signer.db-shm and every entry of keys/ must not be symbolic links
+ *     (SQLite opens with SQLITE_OPEN_NOFOLLOW, key files are read with O_NOFOLLOW);
+ *   - a read-write open needs the directories and those files owned by the effective user; root
+ *     may write another user's store only with opts->allow_other_owner (files root then creates
+ *     belong to root);
+ *   - a read-only open (asked for, or automatic) also accepts files owned by the store
+ *     directory's owner or by root: the verification case, e.g. uid 65532 reading a volume root
+ *     made, where nobody but that owner or root may write.
+ *
+ * A read-write open then removes stray files from keys/ (key files no committed certificate
+ * names, left by a writer killed between writing a key and committing its certificate, and the
+ * temporary files of interrupted writes): only names of our pattern, decided under the write
+ * lock (keys are only written inside a write transaction, so no live writer's key is taken). */
 int sgn_authority_open(sgn_authority **out, const char *dir, const sgn_authority_opts *opts,
                        sgn_error *err);
 /* 1 if dir holds a local Signer store (its database file exists), else 0; one stat(), nothing

@@ -45,6 +45,7 @@
 #include "sgn/aws.h"
 #include "sgn/aws_config.h"
 #include "sgn/aws_http.h"
+#include "sgn/redact.h"
 
 typedef struct sgn_aws_cred_ctx {
     const sgn_aws_env *env;
@@ -60,6 +61,9 @@ typedef struct sgn_aws_cred_ctx {
     sgn_aws_retry *retry;           /* shared budget and token bucket */
     const char *user_agent;
     const sgn_aws_log *log;
+    sgn_secrets *secrets;           /* every secret resolved or read on the way (keys, tokens,
+                                       client secrets) is registered here before it is used;
+                                       NULL = not recorded (sgn/redact.h) */
     int64_t now;                    /* Unix seconds, for expiry checks and the default session
                                        name (STS requests are signed at the real time by
                                        sgn_aws_send) */

@@ -104,8 +104,11 @@ typedef struct sgn_aws_api_error {
  * x-amzn-ErrorMessage (or x-amzn-error-message) header, as aws-sdk-go's restjson and
  * smithy-kotlin's RestJsonErrorDeserializer read it. query/XML (STS): <Code>, <Message> and
  * <RequestId>, read only when the root element is <ErrorResponse> or <Error> (an HTML page from a
- * proxy gives nothing). The request id from x-amzn-RequestId or x-amz-request-id first. Never
- * fails: fields it cannot find stay "". */
+ * proxy gives nothing). The request id from x-amzn-RequestId or x-amz-request-id first. A
+ * message that goes on with "The Canonical String for this request should have been ..." or
+ * "The String-to-Sign should have been ..." (a signature mismatch: it quotes the signed headers,
+ * the session token among them) is cut before that text. Never fails: fields it cannot find
+ * stay "". */
 void sgn_aws_parse_error(sgn_aws_api_error *out, const sgn_http_response *r);
 
 /* The text content of the first element named `name` in an XML document (STS answers), with the

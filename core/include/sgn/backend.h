@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "sgn/aws.h"
+#include "sgn/redact.h"
 #include "sgn/error.h"
 
 #define SGN_PAYLOAD_FORMAT_NOTARY "application/vnd.cncf.notary.payload.v1+json"
@@ -99,6 +100,8 @@ typedef struct sgn_aws_options {
     long timeout_ms;             /* budget of one call, all attempts included; 0 = the default
                                     for the operation (sgn/aws_signer.h) */
     long connect_timeout_ms;     /* 0 = SGN_HTTP_DEFAULT_CONNECT_TIMEOUT_MS */
+    sgn_secrets *secrets;        /* every secret the credential chain resolves is registered
+                                    here (sgn/redact.h); NULL = not recorded */
 } sgn_aws_options;
 
 /* The AWS Signer client backend (core/aws). */

@@ -49,7 +49,9 @@ class Fault:
     pass_through=True = the normal answer, only delayed); headers: extra response headers (e.g.
     {"x-amz-retry-after": "1500"}); delay: seconds to wait first; body: raw bytes to answer
     instead, sent with content_type; black_hole: never answer this request; close: drop the
-    connection unanswered."""
+    connection unanswered. "{request}" in message or body is replaced with the whole request as
+    received (request line, every header, body), as a careless service would echo it: the tests
+    of redaction use it to make every secret the request carried come back in an answer."""
     status: int = 500
     error_type: str = "InternalServiceErrorException"
     message: str = "Internal failure (injected)"
@@ -234,12 +236,13 @@ class FakeServer:
             return True
         if fault.pass_through:
             return False
+        echo = echo_request(rec)
         if fault.body is not None:
-            h.send_raw(rec, fault.status, fault.body, fault.content_type,
-                       self.base_headers(rec) | fault.headers)
+            h.send_raw(rec, fault.status, fault.body.replace(b"{request}", echo.encode()),
+                       fault.content_type, self.base_headers(rec) | fault.headers)
             return True
-        self.send_error_answer(h, rec, fault.status, fault.error_type, fault.message,
-                               fault.headers)
+        self.send_error_answer(h, rec, fault.status, fault.error_type,
+                               fault.message.replace("{request}", echo), fault.headers)
         return True
 
     def base_headers(self, rec):
@@ -256,6 +259,12 @@ class FakeServer:
     def send_error_answer(self, h, rec, status, code, message, headers=None):
         h.send_raw(rec, status, json.dumps({"message": message}).encode(), "application/json",
                    headers)
+
+
+def echo_request(rec):
+    """The request as text: "METHOD target", "name:value" per header, the body."""
+    lines = [f"{rec.method} {rec.path}"] + [f"{k}:{v}" for k, v in rec.headers]
+    return "\n".join(lines) + "\n\n" + (rec.body or b"").decode("utf-8", "replace")
 
 
 def send_json(h, rec, status, obj, headers=None):

@@ -116,6 +116,18 @@ class LocalSigner:
         return p.stdout
 
 
+class _WrongSecrets:
+    """A key table view whose secrets are all wrong (sessions tokens and expiry kept)."""
+
+    def __init__(self, keys):
+        self.keys = keys
+
+    def get(self, access_key):
+        k = self.keys.get(access_key)
+        return None if k is None else sigv4.Key(k.access_key, k.secret_key + "-wrong",
+                                                k.session_token, k.expires, k.source)
+
+
 class FakeSigner(FakeServer):
     """The fake Signer API. `keys` is the shared sigv4.KeyTable; `local` a LocalSigner (or None:
     then only scripted answers can succeed)."""
@@ -127,6 +139,9 @@ class FakeSigner(FakeServer):
         self.keys = keys if keys is not None else sigv4.KeyTable()
         self.local = local
         self.region = region
+        # True: check signatures against a wrong secret, so that every signed request gets AWS's
+        # InvalidSignatureException quoting the canonical request (x-amz-security-token included)
+        self.wrong_secret = False
 
     def base_headers(self, rec):
         return {"x-amzn-RequestId": rec.request_id}
@@ -154,7 +169,8 @@ class FakeSigner(FakeServer):
         if rec.operation == "Unknown":
             return self.send_error_answer(h, rec, 404, "UnknownOperationException",
                                           f"no operation at {rec.method} {path}")
-        auth = sigv4.verify(rec.method, rec.path, rec.headers, rec.body, self.keys, self.region,
+        keys = _WrongSecrets(self.keys) if self.wrong_secret else self.keys
+        auth = sigv4.verify(rec.method, rec.path, rec.headers, rec.body, keys, self.region,
                             "signer")
         rec.auth_ok, rec.auth_error = auth.ok, None if auth.ok else auth.code
         if not auth.ok:
