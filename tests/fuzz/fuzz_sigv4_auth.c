@@ -2,8 +2,9 @@
  *
  * The input is one Authorization value; it is parsed alone, then verified inside a fixed request
  * against a one-key store, so the scope, SignedHeaders and date paths run too. With clang and
- * -DSGN_FUZZ=ON this links libFuzzer (`build/tests/fuzz_sigv4_auth corpus/`); otherwise a small
- * main runs each file named on the command line once, which ctest does over the seed corpus. */
+ * -DSGN_FUZZ=ON this links libFuzzer (`build/tests/fuzz_sigv4_auth corpus/`); otherwise the
+ * driver of fuzz_main.h runs it once over each file (or each file of a directory) named on the
+ * command line, which ctest does over the seed corpus. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,24 +54,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
-#ifndef SGN_LIBFUZZER
-int main(int argc, char **argv)
-{
-    int i;
-
-    for (i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        unsigned char buf[65536];
-        size_t n;
-
-        if (f == NULL) {
-            perror(argv[i]);
-            return 1;
-        }
-        n = fread(buf, 1, sizeof(buf), f);
-        fclose(f);
-        LLVMFuzzerTestOneInput(buf, n);
-    }
-    return 0;
-}
-#endif
+#include "fuzz_main.h"

@@ -184,6 +184,42 @@ START_TEST(test_input_errors)
 }
 END_TEST
 
+/* The body is (body, body_len), not a C string: found by fuzz_serve_request (an exactly-sized
+ * body was read one byte past its end). Bytes past body_len must not count. */
+START_TEST(test_input_body_length)
+{
+    static const char text[] = "{\"profileName\":\"p\"}   trailing bytes past the body";
+    size_t n = strlen("{\"profileName\":\"p\"}");
+    sgn_error err = SGN_ERROR_INIT;
+    sv_match m;
+    cJSON *in = NULL;
+    char *exact;
+
+    ck_assert_sgn_ok(sv_route_match(&m, sv_routes, sv_n_routes, "POST",
+                                    "/signing-jobs/with-payload", &err), &err);
+    /* whitespace beyond body_len is not part of the body */
+    ck_assert_sgn_ok(sv_build_input(&in, &m, "", text, n, &err), &err);
+    ck_assert_str_eq(cJSON_GetObjectItem(in, "profileName")->valuestring, "p");
+    cJSON_Delete(in);
+    /* trailing whitespace inside it is allowed, anything else is not */
+    ck_assert_sgn_ok(sv_build_input(&in, &m, "", text, n + 3, &err), &err);
+    cJSON_Delete(in);
+    in = NULL;
+    ck_assert_int_lt(sv_build_input(&in, &m, "", text, n + 4, &err), 0);
+    ck_assert_str_eq(err.svc_code, "SerializationException");
+    ck_assert_ptr_null(in);
+    sgn_error_clear(&err);
+    /* an exactly-sized copy without a NUL (ASan sees any read past it) */
+    exact = malloc(n);
+    ck_assert_ptr_nonnull(exact);
+    memcpy(exact, text, n);
+    ck_assert_sgn_ok(sv_build_input(&in, &m, "", exact, n, &err), &err);
+    cJSON_Delete(in);
+    free(exact);
+    sv_match_free(&m);
+}
+END_TEST
+
 START_TEST(test_input_labels_win)
 {
     sgn_error err = SGN_ERROR_INIT;
@@ -684,6 +720,7 @@ static Suite *serve_suite(void)
     tcase_add_test(tc, test_input_revocation_query);
     tcase_add_test(tc, test_input_list_query);
     tcase_add_loop_test(tc, test_input_errors, 0, N(input_errors));
+    tcase_add_test(tc, test_input_body_length);
     tcase_add_test(tc, test_input_labels_win);
     tcase_add_test(tc, test_respond);
     tcase_add_test(tc, test_quota);
